@@ -1,0 +1,27 @@
+/* commands.c - the table of subcommands. */
+#include "cli/commands.h"
+
+#include "core/version.h"
+
+const struct command commands[] = {
+	{"version", "print version and build information", cmd_version},
+	{NULL, NULL, NULL},
+};
+
+void commands_usage(FILE *f)
+{
+	fprintf(f, "usage: infbench COMMAND [options]\n\n"
+		   "Measure LLM inference servers with your traffic.\n\n"
+		   "commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\n'infbench COMMAND --help' lists a command's options.\n");
+}
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("infbench %s (git %s)\n", INFBENCH_VERSION, version_git());
+	return EXIT_OK;
+}
