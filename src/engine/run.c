@@ -1,0 +1,788 @@
+/* run.c - one benchmark run: phases, worker threads, request lifecycle. */
+#include "engine/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/assert.h"
+#include "core/clock.h"
+#include "core/msg.h"
+#include "core/rng.h"
+#include "core/xmalloc.h"
+#include "net/client.h"
+#include "proto/ndjson.h"
+#include "proto/sse.h"
+#include "workload/prompt.h"
+
+#define RUN_MAX_WORKERS 256
+#define RUN_ERRBODY_MAX 4096      /* bytes of a non-200 body kept */
+#define RUN_TEXT_MAX (16u << 20)  /* generated text kept per request */
+#define RUN_SCAN_NS (20 * NS_PER_MS) /* timeout scan period */
+#define RUN_WARMUP_STREAM (1ULL << 40)
+
+/* Interrupt protocol: the handler bumps the level and pokes every worker's
+ * eventfd (write(2) is async-signal-safe). */
+static volatile sig_atomic_t stop_level;
+static int stop_efds[RUN_MAX_WORKERS];
+static volatile sig_atomic_t n_stop_efds;
+
+static void poke_workers(void)
+{
+	uint64_t one = 1;
+	for (int i = 0; i < n_stop_efds; i++)
+		if (stop_efds[i] >= 0) {
+			ssize_t r = write(stop_efds[i], &one, sizeof(one));
+			(void)r;
+		}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop_level < 2)
+		stop_level++;
+	poke_workers();
+}
+
+void run_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void run_request_stop(int level)
+{
+	stop_level = level;
+	poke_workers();
+}
+
+/* What every worker of one phase shares (read-only during the phase). */
+struct phase {
+	const struct run_config *cfg;
+	int64_t t0;               /* monotonic ns at the phase's t0 */
+	const int64_t *arrivals;  /* per id (ns from t0), NULL = all at 0 */
+	long long n_total;        /* ids [0, n_total) */
+	int64_t end_issue;        /* absolute ns: no new sends after; -1 */
+	int warmup;
+	int nworkers;
+	long long concurrency;    /* total cap, 0 = none */
+};
+
+struct worker;
+
+struct slot {
+	struct worker *w;
+	struct http_req http;
+	struct sse sse;
+	struct ndjson nd;
+	struct proto_stream ps;
+	struct buf body;
+	struct buf text;
+	struct buf errbody;
+	size_t rec;      /* index into w->recs */
+	int64_t t_cur;   /* timestamp of the bytes being parsed (rel. t0) */
+	int busy;
+};
+
+struct worker {
+	int idx;
+	const struct phase *ph;
+	pthread_t th;
+	struct http_client *cl;
+	int efd;
+	struct slot **slots;
+	size_t nslots, cap_slots;
+	long long cap;       /* this worker's concurrency cap, 0 = none */
+	size_t busy;
+	struct rec *recs;
+	size_t nrecs, cap_recs;
+	long long k_next;    /* next local index: id = idx + k * nworkers */
+	int exhausted;
+	int head_blocked;    /* the due request waited for a slot */
+	int64_t *late;
+	size_t nlate, cap_late;
+	int stopping;
+	int64_t drain_deadline;
+	int64_t cpu_ns;
+	uint64_t chunks;
+	struct http_client_stats cst;
+	char *err;
+};
+
+static struct rec *slot_rec(struct slot *s)
+{
+	return &s->w->recs[s->rec];
+}
+
+/* Data of one SSE event or NDJSON line. */
+static int on_event_data(void *ud, const char *data, size_t len)
+{
+	struct slot *s = ud;
+	struct worker *w = s->w;
+	struct rec *r = slot_rec(s);
+	struct proto_event ev;
+	w->ph->cfg->api->on_event(&s->ps, data, len, &ev);
+	if (ev.prompt_tokens >= 0)
+		r->prompt_tokens = ev.prompt_tokens;
+	if (ev.completion_tokens >= 0)
+		r->completion_tokens = ev.completion_tokens;
+	switch (ev.kind) {
+	case PEV_TOKEN:
+		w->chunks++;
+		rec_push_event(r, s->t_cur, ev.tokens, ev.text_bytes);
+		break;
+	case PEV_ERROR:
+		rec_set_outcome(r, REC_STREAM_ERROR, ev.error);
+		break;
+	case PEV_BAD:
+		rec_set_outcome(r, REC_BAD_EVENT, ev.error);
+		return 1; /* stop reading: the stream is garbage */
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_head(struct http_req *h, long status, int64_t t)
+{
+	struct slot *s = h->ud;
+	struct rec *r = slot_rec(s);
+	r->http_status = (uint16_t)status;
+	if (r->t_first_byte_ns < 0)
+		r->t_first_byte_ns = t - s->w->ph->t0;
+}
+
+static int on_data(struct http_req *h, const char *p, size_t n, int64_t t)
+{
+	struct slot *s = h->ud;
+	if (h->status != 200) {
+		size_t room = RUN_ERRBODY_MAX - s->errbody.len;
+		buf_append(&s->errbody, p, n < room ? n : room);
+		return 0;
+	}
+	s->t_cur = t - s->w->ph->t0;
+	int rc = s->w->ph->cfg->api->ndjson
+			 ? ndjson_feed(&s->nd, p, n, on_event_data, s)
+			 : sse_feed(&s->sse, p, n, on_event_data, s);
+	if (rc == -ENOBUFS) {
+		rec_set_outcome(slot_rec(s), REC_BAD_EVENT,
+				"event larger than the parser's cap");
+		return 1;
+	}
+	return rc;
+}
+
+/* Squeeze a server's error body into one line. */
+static void one_line(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+}
+
+static void finish_slot(struct slot *s, int64_t t_abs)
+{
+	struct worker *w = s->w;
+	struct rec *r = slot_rec(s);
+	r->t_done_ns = t_abs - w->ph->t0;
+	if (s->ps.text && s->text.len) {
+		r->text = buf_take(&s->text);
+		r->text_len = strlen(r->text);
+	}
+	s->busy = 0;
+	w->busy--;
+}
+
+static void on_done(struct http_req *h, enum http_result res,
+		    const char *detail, int64_t t)
+{
+	struct slot *s = h->ud;
+	struct worker *w = s->w;
+	struct rec *r = slot_rec(s);
+	const struct proto_ops *api = w->ph->cfg->api;
+	int pending = 0;
+	if (h->status == 200) {
+		s->t_cur = t - w->ph->t0;
+		pending = api->ndjson
+				  ? ndjson_finish(&s->nd, on_event_data, s) == 1
+				  : sse_finish(&s->sse, on_event_data, s) == 1;
+	}
+	if (h->status && r->http_status == 0)
+		r->http_status = (uint16_t)h->status;
+	switch (res) {
+	case HTTP_RES_OK:
+		if (h->status != 200) {
+			char *msg = xasprintf("HTTP %ld: %s", h->status,
+					      s->errbody.data ? s->errbody.data
+							      : "");
+			one_line(msg);
+			rec_set_outcome(r, REC_HTTP_ERROR, msg);
+			free(msg);
+		} else if (!api->complete(&s->ps)) {
+			rec_set_outcome(r, REC_TRUNCATED,
+					pending ? "stream ended mid-event"
+						: "stream ended without its "
+						  "end-of-stream marker");
+		} else if (r->n_events == 0) {
+			rec_set_outcome(r, REC_NO_TOKENS,
+					"stream carried no generated token");
+		} else {
+			rec_set_outcome(r, REC_OK, NULL);
+		}
+		break;
+	case HTTP_RES_CONNECT_FAILED:
+		rec_set_outcome(r, REC_CONNECT_FAILED, detail);
+		break;
+	case HTTP_RES_TIMEOUT_CONNECT:
+		rec_set_outcome(r, REC_TIMEOUT_CONNECT, detail);
+		break;
+	case HTTP_RES_TIMEOUT:
+		rec_set_outcome(r, REC_TIMEOUT_TOTAL, detail);
+		break;
+	case HTTP_RES_ABORTED: /* our callback stopped it: cause already set */
+		rec_set_outcome(r, REC_BAD_EVENT, detail);
+		break;
+	case HTTP_RES_RESET:
+	case HTTP_RES_OTHER:
+		if (h->status && h->status != 200) {
+			char *msg = xasprintf("HTTP %ld (then %s)", h->status,
+					      detail ? detail : "reset");
+			rec_set_outcome(r, REC_HTTP_ERROR, msg);
+			free(msg);
+		} else {
+			rec_set_outcome(r, REC_CONN_RESET, detail);
+		}
+		break;
+	}
+	finish_slot(s, t);
+}
+
+static struct slot *free_slot(struct worker *w)
+{
+	for (size_t i = 0; i < w->nslots; i++)
+		if (!w->slots[i]->busy)
+			return w->slots[i];
+	xgrow((void **)&w->slots, &w->cap_slots, w->nslots + 1,
+	      sizeof(*w->slots));
+	struct slot *s = xcalloc(1, sizeof(*s));
+	s->w = w;
+	buf_init(&s->body, 0);
+	buf_init(&s->text, RUN_TEXT_MAX);
+	buf_init(&s->errbody, RUN_ERRBODY_MAX);
+	s->http.ud = s;
+	s->http.on_head = on_head;
+	s->http.on_data = on_data;
+	s->http.on_done = on_done;
+	w->slots[w->nslots++] = s;
+	return s;
+}
+
+static size_t push_rec(struct worker *w, long long id)
+{
+	xgrow((void **)&w->recs, &w->cap_recs, w->nrecs + 1,
+	      sizeof(*w->recs));
+	struct rec *r = &w->recs[w->nrecs];
+	rec_init(r, (uint32_t)id);
+	r->warmup = (uint8_t)w->ph->warmup;
+	r->worker = w->idx;
+	return w->nrecs++;
+}
+
+/* The request's lengths and prompt depend only on (seed, id), never on
+ * which worker or when it runs. */
+static void request_shape(const struct phase *ph, long long id,
+			  struct rng *r, int32_t *in_len, int32_t *out_len)
+{
+	struct rng base;
+	rng_seed(&base, ph->cfg->seed);
+	rng_fork(&base, (uint64_t)id + (ph->warmup ? RUN_WARMUP_STREAM : 0),
+		 r);
+	*in_len = dist_sample(&ph->cfg->in_dist, r);
+	*out_len = dist_sample(&ph->cfg->out_dist, r);
+}
+
+static void start_request(struct worker *w, long long id, int64_t arrival)
+{
+	const struct phase *ph = w->ph;
+	const struct run_config *cfg = ph->cfg;
+	struct slot *s = free_slot(w);
+	size_t ri = push_rec(w, id);
+	struct rec *r = &w->recs[ri];
+	struct rng rng;
+	int32_t in_len, out_len;
+	request_shape(ph, id, &rng, &in_len, &out_len);
+	r->in_len = in_len;
+	r->out_len = out_len;
+	r->t_arrival_ns = arrival;
+
+	struct buf prompt;
+	buf_init(&prompt, 0);
+	prompt_synth(&rng, in_len, &prompt);
+	struct proto_params pp = {
+		.model = cfg->model,
+		.prompt = prompt.data ? prompt.data : "",
+		.max_tokens = out_len,
+		.ignore_eos = cfg->ignore_eos,
+		.min_tokens = cfg->min_tokens,
+		.temperature = cfg->temperature,
+		.include_usage = 1,
+		.continuous_usage = cfg->continuous_usage,
+		.extra_body = cfg->extra_body,
+	};
+	buf_reset(&s->body);
+	int brc = cfg->api->build_body(&pp, &s->body);
+	buf_free(&prompt);
+
+	s->rec = ri;
+	s->busy = 1;
+	w->busy++;
+	buf_reset(&s->errbody);
+	buf_reset(&s->text);
+	sse_free(&s->sse);
+	sse_init(&s->sse);
+	ndjson_free(&s->nd);
+	ndjson_init(&s->nd);
+	proto_stream_init(&s->ps, cfg->save_text ? &s->text : NULL);
+	s->http.url = cfg->gen_url;
+	s->http.headers = cfg->headers;
+	s->http.body = s->body.data;
+	s->http.body_len = s->body.len;
+
+	int64_t now = clock_now_ns();
+	r->t_send_ns = now - ph->t0;
+	if (brc) {
+		rec_set_outcome(r, REC_BAD_EVENT, "could not build the request");
+		finish_slot(s, now);
+		return;
+	}
+	int rc = http_start(w->cl, &s->http);
+	if (rc) {
+		rec_set_outcome(r, REC_CONNECT_FAILED, strerror(-rc));
+		finish_slot(s, clock_now_ns());
+	}
+}
+
+/* Release every request that is due and has a slot. Returns the absolute
+ * deadline of the next one that is not yet due (-1 if none). */
+static int64_t issue_due(struct worker *w)
+{
+	const struct phase *ph = w->ph;
+	while (!w->exhausted) {
+		long long id = w->idx + w->k_next * ph->nworkers;
+		if (id >= ph->n_total) {
+			w->exhausted = 1;
+			break;
+		}
+		int64_t arrival = ph->arrivals ? ph->arrivals[id] : 0;
+		int64_t now = clock_now_ns();
+		if (ph->end_issue >= 0 && now >= ph->end_issue) {
+			w->exhausted = 1; /* duration reached */
+			break;
+		}
+		if (ph->t0 + arrival > now)
+			return ph->t0 + arrival;
+		if (w->cap && (long long)w->busy >= w->cap) {
+			w->head_blocked = 1;
+			break;
+		}
+		start_request(w, id, arrival);
+		if (ph->arrivals && !w->head_blocked) {
+			/* Lateness of the scheduler itself: the slot was free
+			 * when the request was due. */
+			struct rec *r = &w->recs[w->nrecs - 1];
+			xgrow((void **)&w->late, &w->cap_late, w->nlate + 1,
+			      sizeof(*w->late));
+			w->late[w->nlate++] = r->t_send_ns - arrival;
+		}
+		w->head_blocked = 0;
+		w->k_next++;
+	}
+	return -1;
+}
+
+static void cancel_slot(struct worker *w, struct slot *s,
+			enum rec_outcome o, const char *why)
+{
+	http_abort(w->cl, &s->http);
+	rec_set_outcome(slot_rec(s), o, why);
+	finish_slot(s, clock_now_ns());
+}
+
+static void scan_timeouts(struct worker *w, int64_t now)
+{
+	double ft = w->ph->cfg->first_token_timeout_s;
+	if (ft <= 0)
+		return;
+	int64_t lim = (int64_t)(ft * 1e9);
+	for (size_t i = 0; i < w->nslots; i++) {
+		struct slot *s = w->slots[i];
+		if (!s->busy)
+			continue;
+		struct rec *r = slot_rec(s);
+		if (r->n_events == 0 && now - (w->ph->t0 + r->t_send_ns) > lim)
+			cancel_slot(w, s, REC_TIMEOUT_FIRST_TOKEN,
+				    "no token before --first-token-timeout");
+	}
+}
+
+/* Stop issuing: every planned request not yet sent gets a record. */
+static void mark_unsent(struct worker *w)
+{
+	const struct phase *ph = w->ph;
+	if (ph->end_issue < 0 || ph->arrivals) {
+		for (;; w->k_next++) {
+			long long id = w->idx + w->k_next * ph->nworkers;
+			if (id >= ph->n_total)
+				break;
+			size_t ri = push_rec(w, id);
+			struct rec *r = &w->recs[ri];
+			int32_t in_len, out_len;
+			struct rng rng;
+			request_shape(ph, id, &rng, &in_len, &out_len);
+			r->in_len = in_len;
+			r->out_len = out_len;
+			r->t_arrival_ns = ph->arrivals ? ph->arrivals[id] : 0;
+			rec_set_outcome(r, REC_NOT_SENT,
+					"run interrupted before sending");
+		}
+	}
+	w->exhausted = 1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct phase *ph = w->ph;
+	int64_t cpu0 = clock_thread_cpu_ns();
+	int64_t next_scan = clock_now_ns() + RUN_SCAN_NS;
+	int seen_level = 0;
+	clock_sleep_until_ns(ph->t0, NULL);
+	for (;;) {
+		int64_t now = clock_now_ns();
+		int level = stop_level;
+		if (level > seen_level) {
+			uint64_t x;
+			ssize_t rr = read(w->efd, &x, sizeof(x));
+			(void)rr;
+			seen_level = level;
+			if (!w->stopping) {
+				w->stopping = 1;
+				mark_unsent(w);
+				w->drain_deadline =
+					now + (int64_t)(ph->cfg->drain_timeout_s *
+							1e9);
+			}
+		}
+		if (w->stopping &&
+		    (seen_level >= 2 || now >= w->drain_deadline)) {
+			for (size_t i = 0; i < w->nslots; i++)
+				if (w->slots[i]->busy)
+					cancel_slot(w, w->slots[i],
+						    REC_CANCELLED,
+						    "in flight when the run was "
+						    "interrupted");
+		}
+		int64_t deadline = w->stopping ? -1 : issue_due(w);
+		if (w->exhausted && w->busy == 0)
+			break;
+		if (now >= next_scan) {
+			scan_timeouts(w, now);
+			next_scan = now + RUN_SCAN_NS;
+		}
+		if (w->busy && (ph->cfg->first_token_timeout_s > 0) &&
+		    (deadline < 0 || next_scan < deadline))
+			deadline = next_scan;
+		if (w->stopping && (deadline < 0 || w->drain_deadline < deadline))
+			deadline = w->drain_deadline;
+		if (!w->exhausted && ph->end_issue >= 0 &&
+		    (deadline < 0 || ph->end_issue < deadline))
+			deadline = ph->end_issue;
+		int rc = http_client_poll(w->cl, deadline);
+		if (rc < 0) {
+			w->err = xasprintf("event loop: %s", strerror(-rc));
+			break;
+		}
+	}
+	w->cpu_ns = clock_thread_cpu_ns() - cpu0;
+	w->cst = *http_client_stats(w->cl);
+	return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+	for (size_t i = 0; i < w->nslots; i++) {
+		struct slot *s = w->slots[i];
+		http_req_free(&s->http);
+		sse_free(&s->sse);
+		ndjson_free(&s->nd);
+		buf_free(&s->body);
+		buf_free(&s->text);
+		buf_free(&s->errbody);
+		free(s);
+	}
+	free(w->slots);
+	http_client_free(w->cl);
+	if (w->efd >= 0)
+		close(w->efd);
+	free(w->late);
+	free(w->err);
+	/* recs were moved to the output */
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_rec_id(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Run one phase with nw workers; appends its records to out. */
+static int run_phase(struct phase *ph, struct run_output *out,
+		     struct run_selfcheck *sc, char **err)
+{
+	int rc = 0, nw = ph->nworkers;
+	struct worker *ws = xcalloc((size_t)nw, sizeof(*ws));
+	struct http_client_config hc = {
+		.connect_timeout_s = ph->cfg->connect_timeout_s,
+		.timeout_s = ph->cfg->timeout_s,
+		.insecure = ph->cfg->insecure,
+		.verbose = ph->cfg->verbose > 1,
+	};
+	for (int i = 0; i < nw; i++) {
+		struct worker *w = &ws[i];
+		w->idx = i;
+		w->ph = ph;
+		w->efd = -1;
+		if (ph->concurrency > 0)
+			w->cap = ph->concurrency / nw +
+				 (i < ph->concurrency % nw ? 1 : 0);
+		hc.max_connections = w->cap > 0 ? w->cap + 16 : 1024;
+		w->cl = http_client_new(&hc, err);
+		if (!w->cl) {
+			rc = -EIO;
+			goto out;
+		}
+		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->efd < 0 || http_client_watch_fd(w->cl, w->efd)) {
+			*err = xasprintf("eventfd: %s", strerror(errno));
+			rc = -EIO;
+			goto out;
+		}
+	}
+	n_stop_efds = 0;
+	for (int i = 0; i < nw; i++)
+		stop_efds[i] = ws[i].efd;
+	n_stop_efds = nw;
+	for (int i = 0; i < nw; i++)
+		if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i])) {
+			/* Run what started; the rest of the ids stay unsent
+			 * and are recorded as such below. */
+			errorf("could not start worker %d", i);
+			ws[i].th = 0;
+		}
+	for (int i = 0; i < nw; i++)
+		if (ws[i].th)
+			pthread_join(ws[i].th, NULL);
+	n_stop_efds = 0;
+	for (int i = 0; i < nw; i++) {
+		struct worker *w = &ws[i];
+		if (!w->th && !w->stopping) {
+			w->stopping = 1;
+			mark_unsent(w);
+		}
+		if (w->err && !rc) {
+			*err = w->err;
+			w->err = NULL;
+			rc = -EIO;
+		}
+		size_t cap = out->n;
+		xgrow((void **)&out->recs, &cap, out->n + w->nrecs,
+		      sizeof(*out->recs));
+		memcpy(out->recs + out->n, w->recs,
+		       w->nrecs * sizeof(*w->recs));
+		out->n += w->nrecs;
+		free(w->recs);
+		w->recs = NULL;
+		if (sc) {
+			sc->cpu_s += (double)w->cpu_ns / 1e9;
+			sc->chunks += w->chunks;
+			if (w->cst.stamp_delay_max_ns > sc->stamp_delay_max_ns)
+				sc->stamp_delay_max_ns =
+					w->cst.stamp_delay_max_ns;
+			sc->stamp_delay_mean_ns +=
+				(double)w->cst.stamp_delay_sum_ns;
+			if (w->cst.timer_lag_max_ns > sc->timer_lag_max_ns)
+				sc->timer_lag_max_ns = w->cst.timer_lag_max_ns;
+			sc->timer_lag_mean_ns +=
+				(double)w->cst.timer_lag_sum_ns;
+		}
+	}
+	if (sc) {
+		uint64_t cbs = 0, wakes = 0;
+		size_t nl = 0;
+		for (int i = 0; i < nw; i++) {
+			cbs += ws[i].cst.data_cbs;
+			wakes += ws[i].cst.timer_wakes;
+			nl += ws[i].nlate;
+		}
+		sc->stamp_delay_mean_ns = cbs ? sc->stamp_delay_mean_ns /
+							(double)cbs
+					      : 0;
+		sc->timer_lag_mean_ns =
+			wakes ? sc->timer_lag_mean_ns / (double)wakes : 0;
+		int64_t *all = xmalloc((nl ? nl : 1) * sizeof(int64_t));
+		size_t k = 0;
+		for (int i = 0; i < nw; i++) {
+			memcpy(all + k, ws[i].late,
+			       ws[i].nlate * sizeof(int64_t));
+			k += ws[i].nlate;
+		}
+		qsort(all, nl, sizeof(int64_t), cmp_i64);
+		sc->lateness_n = nl;
+		if (nl) {
+			size_t idx = (size_t)ceil(0.99 * (double)nl) - 1;
+			sc->lateness_p99_ns = all[idx];
+			sc->lateness_max_ns = all[nl - 1];
+		}
+		free(all);
+	}
+out:
+	for (int i = 0; i < nw; i++)
+		worker_free(&ws[i]);
+	free(ws);
+	return rc;
+}
+
+static void judge_client(struct run_selfcheck *sc, int threads)
+{
+	sc->cpu_us_per_chunk = sc->chunks ? sc->cpu_s * 1e6 / (double)sc->chunks
+					  : 0;
+	sc->cpu_busy_frac = sc->wall_s > 0 ? sc->cpu_s / (sc->wall_s * threads)
+					   : 0;
+	/* Thresholds: the client must add well under a millisecond. */
+	if (sc->lateness_n >= 20 && sc->lateness_p99_ns > 1 * NS_PER_MS)
+		snprintf(sc->why, sizeof(sc->why),
+			 "send lateness p99 %.2f ms > 1 ms",
+			 (double)sc->lateness_p99_ns / 1e6);
+	else if (sc->timer_lag_mean_ns > 0.5 * NS_PER_MS)
+		snprintf(sc->why, sizeof(sc->why),
+			 "event-loop timer lag mean %.2f ms > 0.5 ms",
+			 sc->timer_lag_mean_ns / 1e6);
+	else if (sc->cpu_busy_frac > 0.9)
+		snprintf(sc->why, sizeof(sc->why),
+			 "client threads %.0f%% busy", sc->cpu_busy_frac * 100);
+	else
+		return;
+	sc->client_limited = 1;
+}
+
+int run_execute(const struct run_config *cfg, struct run_output *out,
+		char **err)
+{
+	int rc = 0;
+	int64_t *arrivals = NULL;
+	memset(out, 0, sizeof(*out));
+	http_global_init();
+	stop_level = 0;
+
+	if (cfg->warmup > 0) {
+		struct phase wp = {
+			.cfg = cfg,
+			.t0 = clock_now_ns(),
+			.n_total = cfg->warmup,
+			.end_issue = -1,
+			.warmup = 1,
+			.nworkers = 1,
+			.concurrency = cfg->concurrency > 0 &&
+						       cfg->concurrency < cfg->warmup
+					       ? cfg->concurrency
+					       : cfg->warmup,
+		};
+		if ((rc = run_phase(&wp, out, NULL, err)))
+			goto out;
+		/* Warm-up records keep times on their own phase clock; they
+		 * are flagged and excluded from every statistic. */
+		out->n_warmup = out->n;
+		if (stop_level) {
+			out->interrupted = 1;
+			goto out;
+		}
+	}
+
+	struct phase ph = {
+		.cfg = cfg,
+		.end_issue = -1,
+		.nworkers = cfg->threads > 0 ? cfg->threads : 1,
+		.concurrency = cfg->concurrency,
+	};
+	int finite_rate = cfg->arrivals.rate > 0 && !isinf(cfg->arrivals.rate);
+	if (cfg->duration_s > 0) {
+		if (finite_rate) {
+			size_t n;
+			arrivals = sched_until(&cfg->arrivals, cfg->duration_s,
+					       &n);
+			ph.n_total = (long long)n;
+		} else {
+			ph.n_total = 1LL << 40; /* until the clock runs out */
+		}
+	} else {
+		ph.n_total = cfg->num_requests;
+		if (finite_rate) {
+			arrivals = xmalloc((size_t)ph.n_total * sizeof(int64_t));
+			sched_fixed(&cfg->arrivals, (size_t)ph.n_total,
+				    arrivals);
+		}
+	}
+	ph.arrivals = arrivals;
+	if (ph.concurrency > 0 && ph.nworkers > ph.concurrency)
+		ph.nworkers = (int)ph.concurrency;
+	if (ph.nworkers > RUN_MAX_WORKERS)
+		ph.nworkers = RUN_MAX_WORKERS;
+	out->threads = ph.nworkers;
+	/* Workers start on a common t0 slightly ahead. */
+	ph.t0 = clock_now_ns() + 2 * NS_PER_MS;
+	if (cfg->duration_s > 0 && !finite_rate)
+		ph.end_issue = ph.t0 + (int64_t)(cfg->duration_s * 1e9);
+	out->t0_wall_ns = clock_wall_ns() + 2 * NS_PER_MS;
+	size_t first = out->n;
+	rc = run_phase(&ph, out, &out->self, err);
+	out->self.wall_s = (double)(clock_now_ns() - ph.t0) / 1e9;
+	judge_client(&out->self, ph.nworkers);
+	if (stop_level)
+		out->interrupted = 1;
+	qsort(out->recs + first, out->n - first, sizeof(*out->recs),
+	      cmp_rec_id);
+	for (size_t i = first; i < out->n; i++)
+		if (out->recs[i].t_done_ns > out->duration_ns)
+			out->duration_ns = out->recs[i].t_done_ns;
+out:
+	free(arrivals);
+	return rc;
+}
+
+void run_output_free(struct run_output *out)
+{
+	if (!out)
+		return;
+	for (size_t i = 0; i < out->n; i++)
+		rec_free(&out->recs[i]);
+	free(out->recs);
+	out->recs = NULL;
+	out->n = 0;
+}

@@ -1,0 +1,92 @@
+/* run.h - one benchmark run: warm-up, measurement window, drain.
+ *
+ * Owns the run's phases and its worker threads (one event loop and one HTTP
+ * client each; requests sharded by id, records merged at the end), the
+ * interrupt protocol (first Ctrl-C stops issuing and drains in-flight
+ * requests for a bounded time, a second cancels them) and the client
+ * self-check. Every request of the plan ends in exactly one outcome record;
+ * none is dropped. Knows nothing of output formats.
+ */
+#ifndef INFBENCH_ENGINE_RUN_H
+#define INFBENCH_ENGINE_RUN_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+#include "results/record.h"
+#include "workload/dist.h"
+#include "workload/sched.h"
+
+struct run_config {
+	const char *gen_url;          /* full URL of the generation route */
+	const struct proto_ops *api;
+	const struct curl_slist *headers; /* Content-Type, auth, user's */
+	const char *model;            /* NULL: not sent */
+	struct dist in_dist;
+	struct dist out_dist;
+	long long num_requests;       /* 0 with duration_s > 0 */
+	double duration_s;            /* 0 = count-based */
+	long long warmup;             /* warm-up requests before t0 */
+	long long concurrency;        /* 0 = no cap */
+	struct sched_cfg arrivals;    /* rate INFINITY = all at t0 */
+	uint64_t seed;
+	int threads;                  /* >= 1 */
+	double connect_timeout_s;
+	double first_token_timeout_s; /* 0 = none */
+	double timeout_s;             /* total per request, 0 = none */
+	double drain_timeout_s;       /* after the first Ctrl-C */
+	int ignore_eos;
+	int min_tokens;
+	int continuous_usage;
+	int save_text;
+	double temperature;           /* NaN = server default */
+	const char *extra_body;
+	int insecure;
+	int verbose;
+};
+
+/* Client self-check: is the client, not the server, limiting the run? */
+struct run_selfcheck {
+	int64_t lateness_p99_ns;     /* send time - intended time (open loop,
+					free slot), p99 */
+	int64_t lateness_max_ns;
+	uint64_t lateness_n;
+	int64_t stamp_delay_max_ns;  /* epoll return -> chunk timestamp */
+	double stamp_delay_mean_ns;
+	int64_t timer_lag_max_ns;    /* wake-up lateness of the loop timer */
+	double timer_lag_mean_ns;
+	double cpu_s;                /* client worker CPU, all threads */
+	double wall_s;
+	uint64_t chunks;             /* streamed chunks handled */
+	double cpu_us_per_chunk;
+	double cpu_busy_frac;        /* cpu_s / (wall_s * threads) */
+	int client_limited;          /* thresholds exceeded */
+	char why[256];               /* which threshold, when limited */
+};
+
+struct run_output {
+	struct rec *recs;    /* warm-up records first, then measured by id */
+	size_t n;
+	size_t n_warmup;
+	int64_t duration_ns; /* measurement window D (anchors.md §5.11) */
+	int interrupted;     /* stopped by a signal: partial results */
+	int64_t t0_wall_ns;  /* wall clock at t0, for labels */
+	int threads;
+	struct run_selfcheck self;
+};
+
+/* Run the plan. Returns 0 (also when interrupted: see out->interrupted) or
+ * a negative errno with *err set (caller frees) when the run could not
+ * start. out->recs is owned by the caller: run_output_free. */
+int run_execute(const struct run_config *cfg, struct run_output *out,
+		char **err);
+void run_output_free(struct run_output *out);
+
+/* Install SIGINT/SIGTERM handlers that drive the interrupt protocol. */
+void run_install_signals(void);
+/* For tests: request a stop as if a signal arrived (level 1 or 2). */
+void run_request_stop(int level);
+
+#endif

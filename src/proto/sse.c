@@ -1,0 +1,142 @@
+/* sse.c - incremental text/event-stream parser. */
+#include "proto/sse.h"
+
+#include <errno.h>
+#include <string.h>
+
+void sse_init(struct sse *p)
+{
+	memset(p, 0, sizeof(*p));
+	buf_init(&p->line, SSE_MAX_LINE);
+	buf_init(&p->data, SSE_MAX_EVENT);
+}
+
+void sse_free(struct sse *p)
+{
+	if (!p)
+		return;
+	buf_free(&p->line);
+	buf_free(&p->data);
+}
+
+/* A complete line (without its terminator) is in (s, n). */
+static int sse_line(struct sse *p, const char *s, size_t n, sse_event_cb cb,
+		    void *ud)
+{
+	if (n == 0) { /* blank line: dispatch */
+		int rc = 0;
+		if (p->has_data) {
+			p->events++;
+			rc = cb(ud, p->data.data ? p->data.data : "",
+				p->data.len);
+		}
+		buf_reset(&p->data);
+		p->has_data = 0;
+		return rc;
+	}
+	if (s[0] == ':')
+		return 0; /* comment / keep-alive */
+	const char *colon = memchr(s, ':', n);
+	size_t flen = colon ? (size_t)(colon - s) : n;
+	if (flen != 4 || memcmp(s, "data", 4))
+		return 0; /* event:, id:, retry: and unknown fields */
+	const char *v = colon ? colon + 1 : s + n;
+	size_t vlen = (size_t)(s + n - v);
+	if (vlen && *v == ' ')
+		v++, vlen--;
+	if (p->has_data && buf_append(&p->data, "\n", 1))
+		goto overflow;
+	if (buf_append(&p->data, v, vlen))
+		goto overflow;
+	p->has_data = 1;
+	return 0;
+overflow:
+	p->overflow++;
+	buf_reset(&p->data);
+	p->has_data = 0;
+	return -ENOBUFS;
+}
+
+int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
+	     void *ud)
+{
+	size_t i = 0;
+	int over = 0;
+	if (p->last_cr && len && buf[0] == '\n')
+		i = 1; /* second half of a CRLF split across feeds */
+	p->last_cr = 0;
+	while (i < len) {
+		/* Find the next line terminator. */
+		size_t j = i;
+		while (j < len && buf[j] != '\n' && buf[j] != '\r')
+			j++;
+		if (j == len) { /* no terminator: carry the partial line */
+			if (!p->skipping &&
+			    buf_append(&p->line, buf + i, len - i)) {
+				p->overflow++;
+				buf_reset(&p->line);
+				p->skipping = 1;
+				over = -ENOBUFS;
+			}
+			return over;
+		}
+		const char *s = buf + i;
+		size_t n = j - i;
+		int rc = 0;
+		if (p->skipping) {
+			/* The tail of an over-long line: drop it, and the
+			 * event it belonged to. */
+			p->skipping = 0;
+			buf_reset(&p->data);
+			p->has_data = 0;
+			goto next;
+		}
+		if (p->line.len) { /* line started in an earlier feed */
+			if (buf_append(&p->line, s, n)) {
+				p->overflow++;
+				buf_reset(&p->line);
+				over = -ENOBUFS;
+				goto next;
+			}
+			s = p->line.data;
+			n = p->line.len;
+		}
+		rc = sse_line(p, s, n, cb, ud);
+		buf_reset(&p->line);
+		if (rc == -ENOBUFS) {
+			over = rc;
+			rc = 0;
+		}
+	next:
+		if (buf[j] == '\r') {
+			if (j + 1 < len && buf[j + 1] == '\n')
+				j++;
+			else if (j + 1 == len)
+				p->last_cr = 1;
+		}
+		i = j + 1;
+		if (rc)
+			return rc;
+	}
+	return over;
+}
+
+int sse_finish(struct sse *p, sse_event_cb cb, void *ud)
+{
+	int truncated = p->line.len > 0;
+	int rc = 0;
+	if (p->line.len) {
+		/* An unterminated last line: take it as a line, then end. */
+		rc = sse_line(p, p->line.data, p->line.len, cb, ud);
+		buf_reset(&p->line);
+		if (rc)
+			return rc;
+	}
+	if (p->has_data) {
+		truncated = 1;
+		rc = sse_line(p, "", 0, cb, ud);
+		if (rc)
+			return rc;
+	}
+	return truncated;
+}
