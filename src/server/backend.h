@@ -67,6 +67,11 @@ const struct srv_request *srv_stream_req(const struct srv_stream *s);
 void *srv_stream_priv(struct srv_stream *s);
 /* Tokens emitted so far. */
 uint32_t srv_stream_sent(const struct srv_stream *s);
+/* Is the client behind (more than SRV_CONGESTED_BYTES unsent)? A backend
+ * should then hold its next emission briefly (the mock retries after 1 ms),
+ * as uvicorn's pause_writing holds vLLM's generator. */
+#define SRV_CONGESTED_BYTES (256 * 1024)
+int srv_stream_congested(const struct srv_stream *s);
 /* Emit n newly generated tokens as one chunk (TGI: n events). With fin !=
  * SRV_FINISH_NONE this is the last chunk (vLLM puts finish_reason on the
  * last token's chunk), followed by usage / [DONE] as the request asked.

@@ -252,6 +252,11 @@ void httpd_conn_abort(struct httpd_conn *c)
 	mark_dirty(c);
 }
 
+size_t httpd_conn_out_bytes(const struct httpd_conn *c)
+{
+	return c->out.len - c->out_off;
+}
+
 int httpd_conn_closing(const struct httpd_conn *c)
 {
 	return c->closing;

@@ -90,6 +90,8 @@ void httpd_stream_end(struct httpd_conn *c);
 /* Flush what is queued, then close without finishing the response (a
  * dropped connection). The handler must not touch c afterwards. */
 void httpd_conn_abort(struct httpd_conn *c);
+/* Bytes queued on c and not yet accepted by the socket. */
+size_t httpd_conn_out_bytes(const struct httpd_conn *c);
 /* Is c already closing (peer gone, overflow)? */
 int httpd_conn_closing(const struct httpd_conn *c);
 

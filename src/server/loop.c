@@ -13,6 +13,7 @@
 #include "core/xmalloc.h"
 
 #define LOOP_MAX_EVENTS 256 /* epoll events fetched per wait */
+#define LOOP_MAX_TIMERS 4096 /* timers fired per iteration (then I/O) */
 
 struct loop {
 	int epfd;
@@ -197,7 +198,9 @@ int64_t loop_now_ns(const struct loop *l)
 
 static void run_timers(struct loop *l)
 {
-	while (l->heap_n && l->heap[1]->deadline_ns <= l->now_ns) {
+	int n = 0;
+	while (l->heap_n && l->heap[1]->deadline_ns <= l->now_ns &&
+	       n++ < LOOP_MAX_TIMERS) {
 		struct loop_timer *t = l->heap[1];
 		loop_timer_stop(l, t);
 		t->cb(l, t);

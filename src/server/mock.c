@@ -9,6 +9,8 @@
 #include "core/rng.h"
 #include "core/xmalloc.h"
 
+#define MOCK_CONGESTED_RETRY_NS (1 * NS_PER_MS)
+
 struct mock {
 	struct loop *loop;
 	struct mock_config cfg;
@@ -84,6 +86,13 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 {
 	struct mock_stream *ms = (struct mock_stream *)t;
 	struct mock *m = ms->m;
+	if (srv_stream_congested(ms->s)) {
+		/* Client behind: hold this chunk; the schedule is kept, so
+		 * the tokens come late and together, as from a real server. */
+		loop_timer_start(l, &ms->timer,
+				 loop_now_ns(l) + MOCK_CONGESTED_RETRY_NS);
+		return;
+	}
 	uint32_t last = chunk_last(ms);
 	uint32_t n = last + 1 - ms->done;
 	int fin = last + 1 >= ms->total;

@@ -123,6 +123,12 @@ void *srv_stream_priv(struct srv_stream *s)
 	return s->priv;
 }
 
+int srv_stream_congested(const struct srv_stream *s)
+{
+	return s->conn && s->req.stream &&
+	       httpd_conn_out_bytes(s->conn) > SRV_CONGESTED_BYTES;
+}
+
 uint32_t srv_stream_sent(const struct srv_stream *s)
 {
 	return s->sent;
