@@ -5,6 +5,7 @@
 
 const struct command commands[] = {
 	{"version", "print version and build information", cmd_version},
+	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
 	{NULL, NULL, NULL},
 };
 
