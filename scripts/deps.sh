@@ -3,7 +3,7 @@
 # Idempotent: does nothing when pkg-config already finds every library.
 set -e
 PKGS="libcurl jansson yaml-0.1 libpcre2-8 libutf8proc"
-DEBS="pkg-config libcurl4-openssl-dev libjansson-dev libyaml-dev libpcre2-dev libutf8proc-dev"
+DEBS="pkg-config libcurl4-openssl-dev libjansson-dev libyaml-dev libpcre2-dev libutf8proc-dev jq"
 missing=0
 command -v pkg-config >/dev/null 2>&1 || missing=1
 if [ $missing = 0 ]; then
@@ -11,6 +11,7 @@ if [ $missing = 0 ]; then
 		pkg-config --exists "$p" || { missing=1; break; }
 	done
 fi
+command -v jq >/dev/null 2>&1 || missing=1  # integration tests read JSON
 command -v cc >/dev/null 2>&1 || { missing=1; DEBS="$DEBS gcc make"; }
 [ $missing = 0 ] && exit 0
 echo "deps: installing $DEBS" >&2
