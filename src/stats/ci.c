@@ -275,3 +275,17 @@ int ci_pct_below(const double *sorted, size_t n, double p_pct, double conf,
 		return -1;
 	return sorted[b.rank - 1] <= limit;
 }
+
+uint64_t ci_pct_min_n(double p_pct, double conf)
+{
+	if (bad_args(p_pct, conf))
+		return 0;
+	double q = p_pct / 100;
+	/* start near the answer of the dominant tail, then step */
+	double lq = log(q > 0.5 ? q : 1 - q);
+	double n0 = floor(log1p(-conf) / lq) - 2;
+	uint64_t n = n0 > 1 ? (uint64_t)n0 : 1;
+	while (exp((double)n * log1p(-q)) + exp((double)n * log(q)) > 1 - conf)
+		n++;
+	return n;
+}

@@ -56,6 +56,11 @@ int ci_pct_lower(uint64_t n, double p_pct, double conf, struct ci_bound *out);
 int ci_pct_below(const double *sorted, size_t n, double p_pct, double conf,
 		 double limit);
 
+/* Smallest n for which ci_pct_ranks is sufficient (the sample extremes
+ * bound the percentile): (1-p)^n + p^n <= 1 - conf; 299 for P99 at 95%.
+ * 0 for bad arguments. */
+uint64_t ci_pct_min_n(double p_pct, double conf);
+
 /* Binomial(n, q) lower tail P(B <= k), exposed for tests and reports.
  * Exact summation up to CI_EXACT_MAX_N, normal approximation above. */
 double ci_binom_cdf(uint64_t n, double q, uint64_t k);

@@ -163,6 +163,23 @@ static void test_large_n(void)
 	ASSERT_NEAR(ci_binom_cdf(10000000, 0.5, 5000000), 0.5 + 0.000126, 2e-5);
 }
 
+static void test_min_n(void)
+{
+	ASSERT_EQ(ci_pct_min_n(99, 0.95), 299);
+	ASSERT_EQ(ci_pct_min_n(1, 0.95), 299);
+	/* the median: 2 * 0.5^n <= 0.05 -> n >= 5.32 */
+	ASSERT_EQ(ci_pct_min_n(50, 0.95), 6);
+	struct ci_ranks r;
+	for (double p = 50; p < 99.95; p += 7.3) {
+		uint64_t n = ci_pct_min_n(p, 0.9);
+		ASSERT_EQ(ci_pct_ranks(n, p, 0.9, &r), 0);
+		ASSERT_TRUE(r.sufficient);
+		ASSERT_EQ(ci_pct_ranks(n - 1, p, 0.9, &r), 0);
+		ASSERT_TRUE(!r.sufficient);
+	}
+	ASSERT_EQ(ci_pct_min_n(0, 0.95), 0);
+}
+
 static void test_bad_args(void)
 {
 	struct ci_ranks r;
@@ -179,6 +196,7 @@ int main(void)
 	TEST_RUN(test_one_sided_brute_force);
 	TEST_RUN(test_below_decision);
 	TEST_RUN(test_large_n);
+	TEST_RUN(test_min_n);
 	TEST_RUN(test_bad_args);
 	return TEST_DONE();
 }
