@@ -4,6 +4,7 @@
 #include "core/version.h"
 
 const struct command commands[] = {
+	{"run", "drive a server's streaming API and measure it", cmd_run},
 	{"version", "print version and build information", cmd_version},
 	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
 	{NULL, NULL, NULL},

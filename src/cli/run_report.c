@@ -1,0 +1,237 @@
+/* run_report.c - summary, table, results files and exit code of a run. */
+#include "cli/run_report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/commands.h"
+#include "core/msg.h"
+#include "core/version.h"
+#include "core/xmalloc.h"
+#include "results/csv.h"
+#include "results/json.h"
+#include "results/table.h"
+
+int report_cfg_parse(struct summary_config *c, const char *pcts,
+		     const char *metrics, const char *slo)
+{
+	summary_config_init(c);
+	if (pcts && summary_config_set_pcts(c, pcts)) {
+		errorf("--percentiles '%s': expected numbers in 0..100, "
+		       "comma-separated",
+		       pcts);
+		return -EINVAL;
+	}
+	if (metrics && summary_config_set_metrics(c, metrics)) {
+		errorf("--percentile-metrics '%s': expected a list of "
+		       "ttft,tpot,itl,e2el",
+		       metrics);
+		return -EINVAL;
+	}
+	if (!slo || !*slo)
+		return 0;
+	char *dup = xstrdup(slo), *save = NULL;
+	int rc = 0;
+	for (char *t = strtok_r(dup, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(t, ':'), *end;
+		double ms = colon ? strtod(colon + 1, &end) : -1;
+		if (!colon || end == colon + 1 || *end || !(ms > 0)) {
+			rc = -EINVAL;
+			break;
+		}
+		*colon = '\0';
+		if (!strcmp(t, "ttft"))
+			c->slo_ttft_s = ms / 1e3;
+		else if (!strcmp(t, "tpot"))
+			c->slo_tpot_s = ms / 1e3;
+		else if (!strcmp(t, "e2el"))
+			c->slo_e2el_s = ms / 1e3;
+		else {
+			rc = -EINVAL;
+			break;
+		}
+	}
+	free(dup);
+	if (rc)
+		errorf("--slo '%s': expected ttft:MS,tpot:MS,e2el:MS with "
+		       "positive milliseconds",
+		       slo);
+	return rc;
+}
+
+/* A header whose value must never reach a file. */
+static int secret_header(const char *h)
+{
+	static const char *const names[] = {"authorization", "api-key",
+					    "x-api-key", "proxy-authorization",
+					    "cookie"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+		if (!strncasecmp(h, names[i], n) && h[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *redacted_argv(int argc, char **argv)
+{
+	json_t *a = json_array();
+	json_array_append_new(a, json_string("infbench"));
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		if (secret_header(s)) {
+			const char *c = strchr(s, ':');
+			char *r = xasprintf("%.*s: <redacted>", (int)(c - s), s);
+			json_array_append_new(a, json_string(r));
+			free(r);
+		} else {
+			char *clean = results_utf8_clean(s, strlen(s));
+			json_array_append_new(a, json_string(clean));
+			free(clean);
+		}
+	}
+	return a;
+}
+
+void report_add_meta(json_t *meta, int argc, char **argv,
+		     const struct run_config *cfg, const struct run_output *out,
+		     const char *model, long long max_ctx, const char *label)
+{
+	char in[128], outl[128];
+	dist_format(&cfg->in_dist, in, sizeof(in));
+	dist_format(&cfg->out_dist, outl, sizeof(outl));
+	json_object_set_new(meta, "infbench_version",
+			    json_string(INFBENCH_VERSION));
+	json_object_set_new(meta, "git_revision", json_string(version_git()));
+	json_object_set_new(meta, "command_line", redacted_argv(argc, argv));
+	if (label)
+		json_object_set_new(meta, "label", json_string(label));
+	json_t *c = json_object();
+	json_object_set_new(c, "api", json_string(cfg->api->name));
+	json_object_set_new(c, "url", json_string(cfg->gen_url));
+	json_object_set_new(c, "model", model ? json_string(model) : json_null());
+	json_object_set_new(c, "max_model_len",
+			    max_ctx > 0 ? json_integer(max_ctx) : json_null());
+	json_object_set_new(c, "input_len", json_string(in));
+	json_object_set_new(c, "output_len", json_string(outl));
+	json_object_set_new(c, "num_requests",
+			    json_integer(cfg->num_requests));
+	json_object_set_new(c, "duration_s", json_real(cfg->duration_s));
+	json_object_set_new(c, "warmup", json_integer(cfg->warmup));
+	json_object_set_new(c, "concurrency", json_integer(cfg->concurrency));
+	json_object_set_new(c, "request_rate",
+			    isinf(cfg->arrivals.rate)
+				    ? json_string("inf")
+				    : json_real(cfg->arrivals.rate));
+	json_object_set_new(c, "arrival",
+			    json_string(cfg->arrivals.kind == SCHED_POISSON
+						? "poisson"
+					: cfg->arrivals.kind == SCHED_CONSTANT
+						? "constant"
+						: "gamma"));
+	json_object_set_new(c, "burstiness",
+			    isinf(cfg->arrivals.shape)
+				    ? json_string("inf")
+				    : json_real(cfg->arrivals.shape));
+	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
+	json_object_set_new(c, "threads", json_integer(out->threads));
+	json_object_set_new(c, "ignore_eos", json_boolean(cfg->ignore_eos));
+	json_object_set_new(c, "continuous_usage",
+			    json_boolean(cfg->continuous_usage));
+	json_object_set_new(c, "prompt_source",
+			    json_string("synthetic words (estimate)"));
+	json_object_set_new(meta, "config", c);
+	json_object_set_new(meta, "t0_unix_s",
+			    json_real((double)out->t0_wall_ns / 1e9));
+
+	const struct run_selfcheck *sc = &out->self;
+	json_t *s = json_object();
+	json_object_set_new(s, "client_limited",
+			    json_boolean(sc->client_limited));
+	json_object_set_new(s, "reason",
+			    sc->client_limited ? json_string(sc->why)
+					       : json_null());
+	json_object_set_new(s, "send_lateness_p99_us",
+			    json_real((double)sc->lateness_p99_ns / 1e3));
+	json_object_set_new(s, "send_lateness_max_us",
+			    json_real((double)sc->lateness_max_ns / 1e3));
+	json_object_set_new(s, "send_lateness_samples",
+			    json_integer((json_int_t)sc->lateness_n));
+	json_object_set_new(s, "read_to_timestamp_max_us",
+			    json_real((double)sc->stamp_delay_max_ns / 1e3));
+	json_object_set_new(s, "read_to_timestamp_mean_us",
+			    json_real(sc->stamp_delay_mean_ns / 1e3));
+	json_object_set_new(s, "loop_timer_lag_max_us",
+			    json_real((double)sc->timer_lag_max_ns / 1e3));
+	json_object_set_new(s, "loop_timer_lag_mean_us",
+			    json_real(sc->timer_lag_mean_ns / 1e3));
+	json_object_set_new(s, "client_cpu_s", json_real(sc->cpu_s));
+	json_object_set_new(s, "client_cpu_us_per_chunk",
+			    json_real(sc->cpu_us_per_chunk));
+	json_object_set_new(s, "client_busy_fraction",
+			    json_real(sc->cpu_busy_frac));
+	json_object_set_new(s, "chunks", json_integer((json_int_t)sc->chunks));
+	json_object_set_new(meta, "client_check", s);
+}
+
+int report_run(const struct summary_config *c, const struct run_output *out,
+	       json_t *meta, const char *label, const char *result,
+	       const char *csv, double max_error_rate)
+{
+	struct summary s;
+	json_t *doc = NULL;
+	int rc = EXIT_OK;
+	if (summary_compute(&s, out->recs, out->n, NULL, out->duration_ns,
+			    c)) {
+		errorf("could not summarise the run");
+		return EXIT_FAIL;
+	}
+	results_table_print(stdout, label, &s);
+	fflush(stdout);
+	if (out->self.client_limited)
+		warnf("the client may have limited this run (%s); use more "
+		      "--threads, fewer streams per host, or more hosts",
+		      out->self.why);
+	if (result) {
+		struct results_json_opts o;
+		results_json_opts_init(&o);
+		o.meta = meta;
+		o.interrupted = out->interrupted;
+		doc = results_json_build(&s, out->recs, out->n, &o);
+		int wrc = doc ? results_json_write(result, doc) : -EINVAL;
+		if (wrc) {
+			errorf("cannot write %s: %s", result, strerror(-wrc));
+			rc = EXIT_FAIL;
+		} else {
+			notef("results: %s", result);
+		}
+	}
+	if (csv) {
+		int wrc = results_csv_save_requests(csv, &s, out->recs, out->n);
+		if (wrc) {
+			errorf("cannot write %s: %s", csv, strerror(-wrc));
+			rc = EXIT_FAIL;
+		} else {
+			notef("per-request CSV: %s", csv);
+		}
+	}
+	size_t attempted = s.completed + s.failed;
+	double err_rate =
+		attempted ? (double)s.failed / (double)attempted : 0.0;
+	if (s.failed)
+		warnf("%zu of %zu requests failed (%.1f%%)", s.failed,
+		      attempted, err_rate * 100);
+	if (rc == EXIT_OK && err_rate > max_error_rate) {
+		errorf("error rate %.1f%% exceeds --max-error-rate %.1f%%",
+		       err_rate * 100, max_error_rate * 100);
+		rc = EXIT_ERROR_RATE;
+	}
+	json_decref(doc);
+	summary_free(&s);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* run_report.h - what `infbench run` does with a finished run.
+ *
+ * Owns the hand-off from the engine's records to the results layer: the
+ * summary configuration from the command line (percentiles, metrics, SLOs),
+ * the "run" metadata block (command line with secrets redacted, config,
+ * client self-check), the console table on stdout, the results JSON and
+ * per-request CSV, and the exit code policy (--max-error-rate,
+ * client-limited warning). Single-threaded, called once per run.
+ */
+#ifndef INFBENCH_CLI_RUN_REPORT_H
+#define INFBENCH_CLI_RUN_REPORT_H
+
+#include <jansson.h>
+
+#include "engine/run.h"
+#include "results/summary.h"
+
+/* Fill c from --percentiles, --percentile-metrics and --slo
+ * ("ttft:200,tpot:50,e2el:1000", milliseconds). Prints a one-line error and
+ * returns -EINVAL on bad input. */
+int report_cfg_parse(struct summary_config *c, const char *pcts,
+		     const char *metrics, const char *slo);
+
+/* Add the run description to meta (a JSON object, borrowed). */
+void report_add_meta(json_t *meta, int argc, char **argv,
+		     const struct run_config *cfg, const struct run_output *out,
+		     const char *model, long long max_ctx, const char *label);
+
+/* Summarise, print the table, write result (JSON) and csv when non-NULL.
+ * Returns the process exit code (EXIT_OK, EXIT_FAIL when a file could not
+ * be written, EXIT_ERROR_RATE past max_error_rate). */
+int report_run(const struct summary_config *c, const struct run_output *out,
+	       json_t *meta, const char *label, const char *result,
+	       const char *csv, double max_error_rate);
+
+#endif
