@@ -41,8 +41,8 @@ struct gpu_src_ops {
 	 * (>= 0), or a negative errno-style code. */
 	int (*open)(void *ctx, struct gpu_info *info, int max);
 	/* Reads all n devices opened (out[i] matches info[i]); each out[i]
-	 * comes pre-cleared (NaN) with t_ns set. 0 or negative code; the
-	 * sampler counts failures and keeps going. */
+	 * comes pre-cleared (NaN) with t_ns set, which the source keeps.
+	 * 0 or negative code; the sampler counts failures and goes on. */
 	int (*read)(void *ctx, struct gpu_sample *out, int n);
 	/* Releases ctx. */
 	void (*close)(void *ctx);

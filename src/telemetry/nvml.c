@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "core/msg.h"
 #include "core/xmalloc.h"
 
@@ -292,11 +291,10 @@ int nvml_read(struct nvml *nv, pid_t proc_pid, struct gpu_sample *out, int n)
 	int failed = 0;
 	if (n > nv->count)
 		n = nv->count;
-	int64_t t = clock_now_ns();
 	for (int i = 0; i < n; i++) {
 		struct gpu_sample *s = &out[i];
 		nvmlDevice_t d = nv->dev[i];
-		gpu_sample_clear(s, t);
+		gpu_sample_clear(s, s->t_ns);
 		struct nvml_memory_v1 m;
 		struct nvml_utilization u;
 		unsigned int v;

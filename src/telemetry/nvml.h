@@ -35,8 +35,8 @@ int nvml_info(struct nvml *nv, struct gpu_info *info, int max);
 /* Driver / NVML / CUDA driver versions; fields left empty when a call
  * fails. */
 void nvml_get_versions(struct nvml *nv, struct nvml_versions *v);
-/* One reading of devices 0..n-1 into out[] (pre-cleared by the caller or
- * not: every field is written, NaN when its call fails). proc_pid > 0:
+/* One reading of devices 0..n-1 into out[]: every field but t_ns (left as
+ * the caller set it) is written, NaN when its call fails. proc_pid > 0:
  * proc_mem_bytes = memory of that process and its descendants (vLLM V1 runs
  * the engine in a child); 0: of all compute processes; < 0: not read.
  * Returns 0, or -EIO when every device failed. */
