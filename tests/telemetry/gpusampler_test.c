@@ -2,6 +2,7 @@
  * the in-test HTTP server, and NVML's absence on a GPU-less machine. */
 #include <errno.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/msg.h"
@@ -268,15 +269,63 @@ static void test_nvml_absent_is_a_note(void)
 	unsetenv("INFBENCH_NVML_LIB");
 }
 
-/* The real one: absent here, or a working handle on a GPU box. */
+/* The real one: absent here, or a working handle on a GPU box, where it
+ * samples for ~0.5 s and checks the readings are physically plausible. */
 static void test_nvml_real(void)
 {
 	char why[256] = "";
 	struct nvml *nv = nvml_open(why, sizeof(why));
 	if (!nv)
 		TEST_SKIP(why);
-	ASSERT_TRUE(nvml_count(nv) >= 0);
+	ASSERT_TRUE(nvml_count(nv) >= 1);
+	struct nvml_versions v;
+	nvml_get_versions(nv, &v);
+	ASSERT_TRUE(v.driver[0] != '\0');
+	fprintf(stderr, "  NVML: %d GPU(s), driver %s, CUDA %s, NVML %s\n",
+		nvml_count(nv), v.driver, v.cuda, v.nvml);
 	nvml_close(nv);
+
+	struct gpu_src src;
+	ASSERT_EQ(nvml_src_init(&src, getpid(), why, sizeof(why)), 0);
+	struct gpu_sampler_cfg cfg = {.interval_ns = 20 * NS_PER_MS};
+	struct gpu_sampler *s = gpu_sampler_new(src, &cfg, why, sizeof(why));
+	ASSERT_TRUE(s != NULL);
+	int64_t t0 = clock_now_ns();
+	ASSERT_EQ(gpu_sampler_start(s), 0);
+	clock_sleep_until_ns(t0 + 200 * NS_PER_MS, NULL);
+	gpu_sampler_window_begin(s, clock_now_ns());
+	clock_sleep_until_ns(t0 + 500 * NS_PER_MS, NULL);
+	gpu_sampler_stop(s);
+	int64_t t1 = clock_now_ns();
+	struct gpu_sampler_stats st;
+	gpu_sampler_get_stats(s, &st);
+	ASSERT_EQ(st.failures, 0);
+	ASSERT_TRUE(st.reads >= 10);
+	for (int i = 0; i < gpu_sampler_count(s); i++) {
+		struct gpu_summary sm;
+		gpu_sampler_get_summary(s, i, &sm);
+		ASSERT_TRUE(sm.info.mem_total_bytes > 1e9);
+		ASSERT_TRUE(sm.mem_used_bytes.win_peak <= sm.info.mem_total_bytes);
+		ASSERT_TRUE(sm.mem_used_bytes.n_base >= 1);
+		ASSERT_TRUE(!(sm.power_w.win_mean <= 0) && !(sm.power_w.win_mean > 2000));
+		ASSERT_TRUE(!(sm.temp_c.win_mean < 0) && !(sm.temp_c.win_mean > 120));
+		/* this process holds no GPU memory */
+		ASSERT_TRUE(isnan(sm.proc_mem_bytes.win_peak) ||
+			    sm.proc_mem_bytes.win_peak == 0);
+		fprintf(stderr,
+			"  GPU %d %s: mem %.2f/%.2f GiB, SM %.0f%%, mem %.0f%%, "
+			"%.1f W (idle %.1f W), SM %.0f MHz, %.0f C, proc %.0f B\n",
+			i, sm.info.name, sm.mem_used_bytes.win_mean / (1 << 30),
+			sm.info.mem_total_bytes / (1 << 30),
+			sm.sm_util_pct.win_mean, sm.mem_util_pct.win_mean,
+			sm.power_w.win_mean, sm.power_w.base_mean,
+			sm.sm_clock_mhz.win_mean, sm.temp_c.win_mean,
+			sm.proc_mem_bytes.win_mean);
+	}
+	fprintf(stderr, "  sampler: %llu reads in %.0f ms at 20 ms, %llu late\n",
+		(unsigned long long)st.reads, (double)(t1 - t0) / 1e6,
+		(unsigned long long)st.late);
+	gpu_sampler_free(s);
 }
 
 int main(void)
