@@ -220,12 +220,20 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 			notef("per-request CSV: %s", csv);
 		}
 	}
-	size_t attempted = s.completed + s.failed;
+	/* The error rate counts what reached the server: requests never sent
+	 * or cancelled by an interrupt are not server failures. */
+	size_t unsent = s.outcomes[REC_NOT_SENT] + s.outcomes[REC_CANCELLED];
+	size_t attempted = s.corr.attempts;
+	size_t failed = s.failed - unsent;
 	double err_rate =
-		attempted ? (double)s.failed / (double)attempted : 0.0;
-	if (s.failed)
-		warnf("%zu of %zu requests failed (%.1f%%)", s.failed,
-		      attempted, err_rate * 100);
+		attempted ? (double)failed / (double)attempted : 0.0;
+	if (failed)
+		warnf("%zu of %zu requests failed (%.1f%%)", failed, attempted,
+		      err_rate * 100);
+	if (unsent)
+		warnf("%zu requests not completed because the run was "
+		      "interrupted (recorded as not_sent/cancelled)",
+		      unsent);
 	if (rc == EXIT_OK && err_rate > max_error_rate) {
 		errorf("error rate %.1f%% exceeds --max-error-rate %.1f%%",
 		       err_rate * 100, max_error_rate * 100);
