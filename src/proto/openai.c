@@ -5,13 +5,16 @@
  * protocols.md §0/§2: any chunk with a non-empty `choices` is an event (the
  * chat role-only chunk too, with a known delta of 0 tokens); a usage-only
  * chunk is not; `[DONE]` is optional; `{"error":...}` may come under 200.
+ * Events are read with jscan (no allocation); errors with jansson.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int build_common(const struct proto_params *p, json_t *o,
@@ -75,30 +78,70 @@ static int chat_body(const struct proto_params *p, struct buf *out)
 	return build_common(p, o, out);
 }
 
-static void usage_counts(json_t *usage, struct proto_event *ev)
+/* Fields the per-token path needs, in one jscan pass (jscan.h). */
+enum {
+	F_ERROR, F_OBJECT, F_CHOICES, F_USAGE, F_PROMPT, F_COMPLETION,
+	F_TEXT, F_CONTENT, F_REASONING, F_REASONING_CONTENT, F_ROLE,
+	F_TOOL_CALLS, F_FINISH, F_ROOT, F__N
+};
+
+static struct jscan_path paths[F__N] = {
+	[F_ERROR] = {{"error"}, 1},
+	[F_OBJECT] = {{"object"}, 1},
+	[F_CHOICES] = {{"choices"}, 1},
+	[F_USAGE] = {{"usage"}, 1},
+	[F_PROMPT] = {{"usage", "prompt_tokens"}, 2},
+	[F_COMPLETION] = {{"usage", "completion_tokens"}, 2},
+	[F_TEXT] = {{"choices", "0", "text"}, 3},
+	[F_CONTENT] = {{"choices", "0", "delta", "content"}, 4},
+	[F_REASONING] = {{"choices", "0", "delta", "reasoning"}, 4},
+	[F_REASONING_CONTENT] = {{"choices", "0", "delta",
+				  "reasoning_content"},
+				 4},
+	[F_ROLE] = {{"choices", "0", "delta", "role"}, 4},
+	[F_TOOL_CALLS] = {{"choices", "0", "delta", "tool_calls"}, 4},
+	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},
+	[F_ROOT] = {{NULL}, 0},
+};
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
 {
-	json_t *pt = json_object_get(usage, "prompt_tokens");
-	json_t *ct = json_object_get(usage, "completion_tokens");
-	if (json_is_integer(pt))
-		ev->prompt_tokens = (int32_t)json_integer_value(pt);
-	if (json_is_integer(ct))
-		ev->completion_tokens = (int32_t)json_integer_value(ct);
+	jscan_compile(paths, F__N);
 }
 
 static void append_text(struct proto_stream *st, struct proto_event *ev,
-			json_t *s)
+			const struct jscan_field *f)
 {
-	if (!json_is_string(s))
+	if (f->type != JSCAN_STRING)
 		return;
-	size_t n = json_string_length(s);
+	size_t n = jscan_str_len(f);
 	ev->text_bytes += (uint32_t)n;
-	if (st->text && n)
-		buf_append(st->text, json_string_value(s), n);
+	if (st->text && n) {
+		char tmp[512];
+		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
+		if (!dst)
+			return;
+		jscan_str_copy(f, dst);
+		buf_append(st->text, dst, n);
+		if (dst != tmp)
+			free(dst);
+	}
+}
+
+/* Errors are rare: format them with jansson. */
+static void error_event(const char *data, size_t len, struct proto_event *ev)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, 0, &jerr);
+	proto__error_event(root, ev);
+	json_decref(root);
 }
 
 static void on_event(struct proto_stream *st, const char *data, size_t len,
 		     struct proto_event *ev, int chat)
 {
+	struct jscan_field f[F__N];
 	memset(ev, 0, sizeof(*ev));
 	ev->tokens = -1;
 	ev->prompt_tokens = ev->completion_tokens = -1;
@@ -107,56 +150,53 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 		st->saw_done = 1;
 		return;
 	}
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, 0, &jerr);
-	if (!root || !json_is_object(root)) {
+	pthread_once(&paths_once, compile_paths);
+	if (jscan_parse(data, len, paths, f, F__N) ||
+	    f[F_ROOT].type != JSCAN_OBJECT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %s", root ? "not an object"
-							: jerr.text);
-		goto out;
+			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
+			 data);
+		return;
 	}
-	const char *object =
-		json_string_value(json_object_get(root, "object"));
-	if (json_object_get(root, "error") ||
-	    (object && !strcmp(object, "error"))) {
-		proto__error_event(root, ev);
-		goto out;
+	if (f[F_ERROR].type != JSCAN_ABSENT ||
+	    jscan_str_eq(&f[F_OBJECT], "error")) {
+		error_event(data, len, ev);
+		return;
 	}
-	json_t *usage = json_object_get(root, "usage");
-	if (json_is_object(usage))
-		usage_counts(usage, ev);
-	json_t *choices = json_object_get(root, "choices");
-	if (!json_is_array(choices)) {
+	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
+	if (has_usage && f[F_PROMPT].type == JSCAN_INT)
+		ev->prompt_tokens = (int32_t)jscan_int(&f[F_PROMPT]);
+	if (has_usage && f[F_COMPLETION].type == JSCAN_INT)
+		ev->completion_tokens = (int32_t)jscan_int(&f[F_COMPLETION]);
+	if (f[F_CHOICES].type != JSCAN_ARRAY) {
 		if (ev->completion_tokens >= 0 || ev->prompt_tokens >= 0) {
 			ev->kind = PEV_USAGE;
-			goto out;
+			return;
 		}
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),
 			 "event without choices or usage");
-		goto out;
+		return;
 	}
-	if (json_array_size(choices) == 0) {
-		ev->kind = json_is_object(usage) ? PEV_USAGE : PEV_IGNORE;
-		goto out;
+	if (f[F_CHOICES].count == 0) {
+		ev->kind = has_usage ? PEV_USAGE : PEV_IGNORE;
+		return;
 	}
 	ev->kind = PEV_TOKEN;
-	json_t *c0 = json_array_get(choices, 0);
 	int role_only = 0;
 	if (chat) {
-		json_t *d = json_object_get(c0, "delta");
-		append_text(st, ev, json_object_get(d, "content"));
-		append_text(st, ev, json_object_get(d, "reasoning"));
-		append_text(st, ev, json_object_get(d, "reasoning_content"));
-		role_only = json_is_string(json_object_get(d, "role")) &&
+		append_text(st, ev, &f[F_CONTENT]);
+		append_text(st, ev, &f[F_REASONING]);
+		append_text(st, ev, &f[F_REASONING_CONTENT]);
+		role_only = f[F_ROLE].type == JSCAN_STRING &&
 			    ev->text_bytes == 0 &&
-			    !json_object_get(d, "tool_calls");
+			    f[F_TOOL_CALLS].type == JSCAN_ABSENT;
 	} else {
-		append_text(st, ev, json_object_get(c0, "text"));
+		append_text(st, ev, &f[F_TEXT]);
 	}
-	json_t *fr = json_object_get(c0, "finish_reason");
-	if (fr && !json_is_null(fr)) {
+	if (f[F_FINISH].type != JSCAN_ABSENT &&
+	    f[F_FINISH].type != JSCAN_NULL) {
 		ev->finished = 1;
 		st->saw_finish = 1;
 	}
@@ -169,8 +209,6 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	} else if (role_only) {
 		ev->tokens = 0; /* vLLM chat's first chunk: role only */
 	}
-out:
-	json_decref(root);
 }
 
 static void completions_event(struct proto_stream *st, const char *data,

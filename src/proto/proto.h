@@ -62,7 +62,7 @@ struct proto_ops {
 	int ndjson;               /* 1: NDJSON framing, 0: SSE */
 	/* Request body (JSON) into out. 0 or -EINVAL (bad extra_body). */
 	int (*build_body)(const struct proto_params *p, struct buf *out);
-	/* Classify one event's data (NUL-terminated). */
+	/* Classify one event's data (len bytes, not NUL-terminated). */
 	void (*on_event)(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev);
 	/* Did the stream reach this API's end-of-stream marker? */

@@ -66,10 +66,12 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 		i = 1; /* second half of a CRLF split across feeds */
 	p->last_cr = 0;
 	while (i < len) {
-		/* Find the next line terminator. */
-		size_t j = i;
-		while (j < len && buf[j] != '\n' && buf[j] != '\r')
-			j++;
+		/* Find the next line terminator (LF, CRLF or CR). */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t j = nl ? (size_t)(nl - buf) : len;
+		const char *cr = memchr(buf + i, '\r', j - i);
+		if (cr)
+			j = (size_t)(cr - buf);
 		if (j == len) { /* no terminator: carry the partial line */
 			if (!p->skipping &&
 			    buf_append(&p->line, buf + i, len - i)) {
@@ -83,6 +85,22 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 		const char *s = buf + i;
 		size_t n = j - i;
 		int rc = 0;
+		/* Fast path: "data:...\n\n" wholly inside buf, nothing pending:
+		 * hand the bytes over without copying them. */
+		if (!p->line.len && !p->has_data && !p->skipping && n >= 5 &&
+		    !memcmp(s, "data:", 5) && buf[j] == '\n' && j + 1 < len &&
+		    buf[j + 1] == '\n') {
+			const char *v = s + 5;
+			size_t vlen = n - 5;
+			if (vlen && *v == ' ')
+				v++, vlen--;
+			p->events++;
+			rc = cb(ud, v, vlen);
+			i = j + 2;
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (p->skipping) {
 			/* The tail of an over-long line: drop it, and the
 			 * event it belonged to. */

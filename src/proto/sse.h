@@ -16,8 +16,9 @@
 #define SSE_MAX_EVENT (4u << 20) /* bytes of data in one event */
 #define SSE_MAX_LINE (4u << 20)  /* bytes in one line */
 
-/* Called once per complete event that carries data. data is NUL-terminated
- * and valid only during the call. Return 0 to continue, non-zero to stop
+/* Called once per complete event that carries data. data (len bytes, not
+ * necessarily NUL-terminated: it may point into the fed buffer) is valid
+ * only during the call. Return 0 to continue, non-zero to stop
  * (sse_feed then returns that value). */
 typedef int (*sse_event_cb)(void *ud, const char *data, size_t len);
 

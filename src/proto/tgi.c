@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int tgi_body(const struct proto_params *p, struct buf *out)
@@ -42,57 +45,81 @@ out:
 	return rc;
 }
 
+enum { T_ERROR, T_TOKEN, T_TEXT, T_SPECIAL, T_GENERATED, T_DETAILS,
+       T_GEN_TOKENS, T_INPUT_LEN, T_ROOT, T__N };
+
+static struct jscan_path paths[T__N] = {
+	[T_ERROR] = {.path = {"error"}, .depth = 1},
+	[T_TOKEN] = {.path = {"token"}, .depth = 1},
+	[T_TEXT] = {.path = {"token", "text"}, .depth = 2},
+	[T_SPECIAL] = {.path = {"token", "special"}, .depth = 2},
+	[T_GENERATED] = {.path = {"generated_text"}, .depth = 1},
+	[T_DETAILS] = {.path = {"details"}, .depth = 1},
+	[T_GEN_TOKENS] = {.path = {"details", "generated_tokens"}, .depth = 2},
+	[T_INPUT_LEN] = {.path = {"details", "input_length"}, .depth = 2},
+	[T_ROOT] = {.depth = 0},
+};
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	jscan_compile(paths, T__N);
+}
+
 static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 		      struct proto_event *ev)
 {
+	struct jscan_field f[T__N];
+	pthread_once(&paths_once, compile_paths);
 	memset(ev, 0, sizeof(*ev));
 	ev->tokens = -1;
 	ev->prompt_tokens = ev->completion_tokens = -1;
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, 0, &jerr);
-	if (!root || !json_is_object(root)) {
+	if (jscan_parse(data, len, paths, f, T__N) ||
+	    f[T_ROOT].type != JSCAN_OBJECT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %s", root ? "not an object"
-							: jerr.text);
-		goto out;
+			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
+			 data);
+		return;
 	}
-	if (json_object_get(root, "error")) {
+	if (f[T_ERROR].type != JSCAN_ABSENT) {
+		json_error_t jerr;
+		json_t *root = json_loadb(data, len, 0, &jerr);
 		proto__error_event(root, ev);
-		goto out;
+		json_decref(root);
+		return;
 	}
-	json_t *tok = json_object_get(root, "token");
-	if (!json_is_object(tok)) {
+	if (f[T_TOKEN].type != JSCAN_OBJECT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error), "event without token");
-		goto out;
+		return;
 	}
 	ev->kind = PEV_TOKEN;
 	ev->tokens = 1;
-	json_t *text = json_object_get(tok, "text");
-	json_t *special = json_object_get(tok, "special");
-	if (json_is_string(text) && !json_is_true(special)) {
-		size_t n = json_string_length(text);
+	if (f[T_TEXT].type == JSCAN_STRING && f[T_SPECIAL].type != JSCAN_TRUE) {
+		size_t n = jscan_str_len(&f[T_TEXT]);
 		ev->text_bytes = (uint32_t)n;
-		if (st->text && n)
-			buf_append(st->text, json_string_value(text), n);
+		if (st->text && n) {
+			char *tmp = malloc(n);
+			if (tmp) {
+				jscan_str_copy(&f[T_TEXT], tmp);
+				buf_append(st->text, tmp, n);
+				free(tmp);
+			}
+		}
 	}
-	json_t *gen = json_object_get(root, "generated_text");
-	if (gen && !json_is_null(gen)) {
+	if (f[T_GENERATED].type != JSCAN_ABSENT &&
+	    f[T_GENERATED].type != JSCAN_NULL) {
 		ev->finished = 1;
 		st->saw_finish = 1;
 	}
-	json_t *det = json_object_get(root, "details");
-	if (json_is_object(det)) {
-		json_t *g = json_object_get(det, "generated_tokens");
-		json_t *in = json_object_get(det, "input_length");
-		if (json_is_integer(g))
-			ev->completion_tokens = (int32_t)json_integer_value(g);
-		if (json_is_integer(in))
-			ev->prompt_tokens = (int32_t)json_integer_value(in);
+	if (f[T_DETAILS].type == JSCAN_OBJECT) {
+		if (f[T_GEN_TOKENS].type == JSCAN_INT)
+			ev->completion_tokens =
+				(int32_t)jscan_int(&f[T_GEN_TOKENS]);
+		if (f[T_INPUT_LEN].type == JSCAN_INT)
+			ev->prompt_tokens = (int32_t)jscan_int(&f[T_INPUT_LEN]);
 	}
-out:
-	json_decref(root);
 }
 
 static int tgi_complete(const struct proto_stream *st)

@@ -1,0 +1,72 @@
+/* jscan.h - a non-allocating JSON validator that extracts a few fields.
+ *
+ * Owns the per-token fast path's JSON: one pass over an event validates the
+ * whole document with jansson's acceptance rules (strict RFC 8259 grammar,
+ * UTF-8 checked, no NUL byte anywhere, integers that fit in long long, depth
+ * <= 2048, object or array at the top) and records where the values of the
+ * requested paths are. No allocation, no copies; values stay spans into
+ * the caller's buffer. jansson remains the parser everywhere else; tests
+ * cross-check the two on fixtures and fuzzed inputs (docs/DESIGN.md has the
+ * numbers that justified it). Pure; thread-safe.
+ */
+#ifndef INFBENCH_PROTO_JSCAN_H
+#define INFBENCH_PROTO_JSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSCAN_MAX_DEPTH 2048  /* jansson's JSON_PARSER_MAX_DEPTH */
+#define JSCAN_MAX_PATH 4      /* components in a requested path */
+#define JSCAN_MAX_FIELDS 32   /* fields per jscan_parse call */
+
+enum jscan_type {
+	JSCAN_ABSENT = 0,
+	JSCAN_NULL,
+	JSCAN_FALSE,
+	JSCAN_TRUE,
+	JSCAN_INT,
+	JSCAN_REAL,
+	JSCAN_STRING,
+	JSCAN_OBJECT,
+	JSCAN_ARRAY,
+};
+
+/* A requested path: object keys, or "0", "1", ... for array indexes
+ * (e.g. {"choices", "0", "text"}); depth 0 is the root. Compile a table of
+ * paths once (jscan_compile) and share it read-only across threads. */
+struct jscan_path {
+	const char *path[JSCAN_MAX_PATH];
+	int depth;                  /* components used */
+	size_t plen[JSCAN_MAX_PATH]; /* filled by jscan_compile */
+	long pidx[JSCAN_MAX_PATH];   /* component as array index, or -1 */
+};
+
+/* Where a path's value is in one parsed document. */
+struct jscan_field {
+	enum jscan_type type;  /* JSCAN_ABSENT when not present */
+	const char *start;     /* value span (strings: inside the quotes) */
+	size_t len;
+	size_t count;          /* arrays/objects: number of elements */
+	int escaped;           /* strings: contains a backslash escape */
+};
+
+/* Fill plen/pidx of paths[0..n). Call once before sharing the table. */
+void jscan_compile(struct jscan_path *paths, size_t n);
+
+/* Validate s[0..n) and fill out[i] for compiled paths[i] (last
+ * occurrence wins, as jansson). Returns 0 when the document is valid, else
+ * -1 (out then undefined). nfields <= JSCAN_MAX_FIELDS. */
+int jscan_parse(const char *s, size_t n, const struct jscan_path *paths,
+		struct jscan_field *out, size_t nfields);
+
+/* Decoded byte length of a JSCAN_STRING field. */
+size_t jscan_str_len(const struct jscan_field *f);
+/* Decode a JSCAN_STRING into out (room for jscan_str_len bytes); returns
+ * the bytes written. */
+size_t jscan_str_copy(const struct jscan_field *f, char *out);
+/* Value of a JSCAN_INT field. */
+long long jscan_int(const struct jscan_field *f);
+/* Does a JSCAN_STRING equal lit (after decoding)? */
+int jscan_str_eq(const struct jscan_field *f, const char *lit);
+
+#endif
