@@ -5,6 +5,7 @@
 
 const struct command commands[] = {
 	{"version", "print version and build information", cmd_version},
+	{"tokenize", "count or list the tokens of stdin", cmd_tokenize},
 	{NULL, NULL, NULL},
 };
 

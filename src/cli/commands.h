@@ -30,5 +30,6 @@ enum {
 void commands_usage(FILE *f);
 
 int cmd_version(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

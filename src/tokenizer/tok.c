@@ -472,14 +472,24 @@ static int spm_segment(const struct tok *t, struct tok__ctx *c, const char *s,
 		bpe_word(t, c, b, m, flags, out);
 		return 0;
 	}
+	const uint8_t *iso = t->spm_iso;
+	const unsigned char *u = (const unsigned char *)b;
 	for (size_t i = 0; i < m;) {
 		size_t j = i;
-		if (t->spm_split_each && b[j] == ' ')
+		if (u[j] < 128 && iso[u[j]]) {
+			if (t->ascii_id[u[j]] >= 0)
+				ov_push(out, t->ascii_id[u[j]]);
+			else
+				bpe_word(t, c, b + i, 1, flags, out);
+			i++;
+			continue;
+		}
+		if (t->spm_split_each && u[j] == ' ')
 			j++;
 		else
-			while (j < m && b[j] == ' ')
+			while (j < m && u[j] == ' ')
 				j++;
-		while (j < m && b[j] != ' ')
+		while (j < m && u[j] != ' ' && !(u[j] < 128 && iso[u[j]]))
 			j++;
 		bpe_word(t, c, b + i, j - i, flags, out);
 		i = j;

@@ -377,6 +377,20 @@ int tok__finish(struct tok *t, const char *name, char **err)
 					break;
 				}
 		}
+		/* ASCII bytes in no multi-char token never merge. */
+		for (int ch = 0; ch < 128; ch++)
+			t->spm_iso[ch] = ch != ' ';
+		for (int32_t id = 0; id < t->n_ids; id++) {
+			const struct tok__piece *p = &t->pieces[id];
+			if ((p->type != TOK_T_NORMAL && p->type != TOK_T_USER) ||
+			    p->len < 2)
+				continue;
+			for (uint32_t k = 0; k < p->len; k++) {
+				unsigned char ch = (unsigned char)t->pool[p->off + k];
+				if (ch < 128)
+					t->spm_iso[ch] = 0;
+			}
+		}
 		if (t->fam == TOK_FAM_SPM_GGUF)
 			spm_score_pairs(t);
 	}

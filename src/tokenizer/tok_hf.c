@@ -34,14 +34,15 @@ static long conv_text(const struct tok *t, struct conv *cv, const char *s,
 	return (long)n;
 }
 
-static json_t *load_json(struct tok *t, const char *path, char **err)
+static json_t *load_json(struct tok *t, const char *path, size_t flags,
+			 char **err)
 {
 	size_t len;
 	char *data = tok__slurp(t, path, &len, err);
 	if (!data)
 		return NULL;
 	json_error_t je;
-	json_t *root = json_loadb(data, len, 0, &je);
+	json_t *root = json_loadb(data, len, flags, &je);
 	free(data);
 	if (!root)
 		*err = xasprintf("%s:%d:%d: invalid JSON: %s", path, je.line,
@@ -334,7 +335,7 @@ struct tok *tok__load_hf_json(const char *path, char **err)
 {
 	struct tok *t = tok__new(), *ret = NULL;
 	struct conv cv = {0}, cv2 = {0};
-	json_t *root = load_json(t, path, err), *cfg = NULL;
+	json_t *root = load_json(t, path, 0, err), *cfg = NULL;
 	char *cfg_path = NULL;
 	int bl = 0;
 	if (!root)
@@ -493,7 +494,7 @@ struct tok *tok__load_hf_json(const char *path, char **err)
 			 : xstrdup("tokenizer_config.json");
 	struct stat st;
 	if (!stat(cfg_path, &st)) {
-		cfg = load_json(t, cfg_path, err);
+		cfg = load_json(t, cfg_path, JSON_DECODE_INT_AS_REAL, err);
 		if (!cfg)
 			goto out;
 		int32_t bos = t->bos_id, eos = t->eos_id;
@@ -610,7 +611,7 @@ struct tok *tok__load_hf_split(const char *dir, char **err)
 		goto out;
 	}
 	t->byte_level = 1;
-	vocab = load_json(t, vpath, err);
+	vocab = load_json(t, vpath, 0, err);
 	if (!vocab)
 		goto out;
 	if (!json_is_object(vocab)) {
@@ -644,7 +645,7 @@ struct tok *tok__load_hf_split(const char *dir, char **err)
 	int has_add_bos = 0;
 	const char *cls = NULL;
 	if (cpath) {
-		cfg = load_json(t, cpath, err);
+		cfg = load_json(t, cpath, JSON_DECODE_INT_AS_REAL, err);
 		if (!cfg)
 			goto out;
 		if (!json_is_object(cfg)) {
@@ -656,7 +657,7 @@ struct tok *tok__load_hf_split(const char *dir, char **err)
 		cls = str_of(cfg, "tokenizer_class");
 	}
 	if (apath) {
-		atj = load_json(t, apath, err);
+		atj = load_json(t, apath, 0, err);
 		if (!atj)
 			goto out;
 		json_object_foreach(atj, key, v)

@@ -19,7 +19,7 @@
 /* Caps. */
 #define TOK_MAX_VOCAB (1 << 22)          /* ids per tokenizer */
 #define TOK_MAX_POOL_BYTES ((size_t)1 << 30)
-#define TOK_CACHE_SLOTS (1u << 16)       /* word-cache hash slots (pow2) */
+#define TOK_CACHE_SLOTS (1u << 17)       /* word-cache hash slots (pow2) */
 #define TOK_CACHE_MAX_ENTRIES (TOK_CACHE_SLOTS / 2)
 #define TOK_CACHE_MAX_WORD 128           /* longest cached word, bytes */
 #define TOK_CACHE_KEY_BYTES (4u << 20)   /* key arena per context */
@@ -92,6 +92,8 @@ struct tok {
 	int spm_strip;       /* decode drops one leading space */
 	int spm_split;       /* SPM text may be split before ' ' runs */
 	int spm_split_each;  /* Metaspace split=true: a word per ' ' */
+	uint8_t spm_iso[128]; /* ASCII byte in no multi-char token: a word
+				 of its own */
 	int32_t unk_id, bos_id, eos_id;
 	int add_bos, add_eos;
 	struct tok__added *added; /* by first byte, longest first */
