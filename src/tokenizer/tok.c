@@ -376,30 +376,74 @@ static void bpe_word(const struct tok *t, struct tok__ctx *c, const char *w,
 
 /* ---- segments ---- */
 
+/* NFC of s. An ASCII char is a starter that composes with nothing before
+ * it, so text splits before every ASCII char into independently normalized
+ * pieces; only runs of an ASCII base + non-ASCII chars go to utf8proc.
+ * *out stays NULL when s is already NFC, else gets a malloc'd copy. */
+static int nfc_runs(const char *s, size_t n, uint8_t **out, size_t *out_len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, done = 0, len = 0, cap = 0;
+	uint8_t *o = NULL;
+	*out = NULL;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t a = (i > done && u[i - 1] < 0x80) ? i - 1 : i;
+		size_t b = i;
+		while (b < n && u[b] >= 0x80)
+			b++;
+		uint8_t *m = NULL;
+		utf8proc_ssize_t ml = utf8proc_map(
+			u + a, (utf8proc_ssize_t)(b - a), &m,
+			UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		if (ml < 0) {
+			free(o);
+			return -EILSEQ;
+		}
+		if (o || (size_t)ml != b - a || memcmp(m, u + a, b - a)) {
+			size_t need = len + (a - done) + (size_t)ml + (n - b) + 1;
+			if (need > cap)
+				xgrow((void **)&o, &cap, need, 1);
+			memcpy(o + len, u + done, a - done);
+			len += a - done;
+			memcpy(o + len, m, (size_t)ml);
+			len += (size_t)ml;
+			done = b;
+		}
+		free(m);
+		i = b;
+	}
+	if (o) {
+		memcpy(o + len, u + done, n - done);
+		len += n - done;
+		*out = o;
+		*out_len = len;
+	}
+	return 0;
+}
+
 static int bytelevel_segment(const struct tok *t, struct tok__ctx *c,
-			     const char *s, size_t n, int flags,
+			     const char *s, size_t n, int at_start, int flags,
 			     struct ovec *out)
 {
 	int rc = 0;
 	uint8_t *nfc = NULL;
 	char *pre = NULL;
 	if (t->nfc) {
-		size_t i = 0;
-		while (i < n && (unsigned char)s[i] < 0x80)
-			i++;
-		if (i < n) {
-			utf8proc_ssize_t m = utf8proc_map(
-				(const uint8_t *)s, (utf8proc_ssize_t)n, &nfc,
-				UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-			if (m < 0) {
-				rc = -EILSEQ;
-				goto out;
-			}
+		size_t m = 0;
+		rc = nfc_runs(s, n, &nfc, &m);
+		if (rc)
+			goto out;
+		if (nfc) {
 			s = (const char *)nfc;
-			n = (size_t)m;
+			n = m;
 		}
 	}
-	if (t->prefix_space && n && s[0] != ' ') {
+	if (t->prefix_space && n && s[0] != ' ' &&
+	    !(at_start && (flags & TOK_NO_PREFIX))) {
 		pre = xmalloc(n + 1);
 		pre[0] = ' ';
 		memcpy(pre + 1, s, n);
@@ -455,6 +499,8 @@ static int spm_segment(const struct tok *t, struct tok__ctx *c, const char *s,
 	if (t->spm_prefix == 3 || (t->spm_prefix == 2 && at_start))
 		prefix = !(s[0] == ' ' ||
 			   (n >= 3 && !memcmp(s, "\xe2\x96\x81", 3)));
+	if (at_start && (flags & TOK_NO_PREFIX))
+		prefix = 0;
 	size_t need = n + 1;
 	if (need > c->tmp_cap)
 		xgrow((void **)&c->tmp, &c->tmp_cap, need, 1);
@@ -501,7 +547,7 @@ static int encode_raw(const struct tok *t, struct tok__ctx *c, const char *s,
 		      size_t n, int at_start, int flags, struct ovec *out)
 {
 	if (t->byte_level)
-		return bytelevel_segment(t, c, s, n, flags, out);
+		return bytelevel_segment(t, c, s, n, at_start, flags, out);
 	return spm_segment(t, c, s, n, at_start, flags, out);
 }
 
@@ -779,6 +825,11 @@ const char *tok_family_name(const struct tok *t)
 	static const char *names[] = {"gpt2",   "llama3", "qwen2",
 				      "regex",  "spm-hf", "spm-gguf"};
 	return names[t->fam];
+}
+
+int tok_nfc(const struct tok *t)
+{
+	return t->nfc;
 }
 
 const char *tok_hash(const struct tok *t)

@@ -26,6 +26,8 @@ enum {
 	TOK_ADD_SPECIAL = 1,   /* add BOS/EOS as the tokenizer's config says */
 	TOK_SPLIT_SPECIAL = 2, /* treat added-token text as plain text */
 	TOK_NO_CACHE = 4,      /* bypass the word cache (reference path) */
+	TOK_NO_PREFIX = 8,     /* text continues a longer text: no
+				  SentencePiece space prefix at its start */
 };
 
 /* Pre-tokenizer family (what the regex / prefix rule is). */
@@ -82,6 +84,9 @@ int tok_is_special(const struct tok *tok, int32_t id);
  * "spm-hf", "spm-gguf"). */
 enum tok_family tok_family(const struct tok *tok);
 const char *tok_family_name(const struct tok *tok);
+/* Non-zero when encode NFC-normalizes text first (Qwen2): then
+ * decode(encode(x)) == NFC(x) rather than x. */
+int tok_nfc(const struct tok *tok);
 /* 64-bit FNV-1a over the bytes of every file loaded, in load order, as 16
  * lowercase hex digits (for the results fingerprint). */
 const char *tok_hash(const struct tok *tok);
