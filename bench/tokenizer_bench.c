@@ -1,7 +1,9 @@
 /* tokenizer_bench.c - single-threaded encode throughput (MB/s) of every
  * shipped tokenizer over the 2,048 ShareGPT turns, cold cache (first pass)
  * and warm (best of the next passes), plus a check that the cached ids
- * equal the no-cache reference path and that decode round-trips.
+ * equal the reference path (TOK_NO_CACHE: no cache, heap merge for every
+ * word) and that decode round-trips (modulo NFC and Mistral's leading
+ * space, see docs/internals/TOKENIZER.md).
  * Usage: tokenizer_bench [SHARED_DIR]   (default $SHARED or ../shared)
  */
 #include <jansson.h>

@@ -225,9 +225,62 @@ static void wids_push(struct tok__ctx *c, size_t *n, int32_t id)
 	c->wids[(*n)++] = id;
 }
 
-/* BPE of one pre-token into c->wids; returns the count. */
+/* Words of at most this many symbols merge by linear scans, no heap. */
+#define SMALL_WORD_SYMS 24
+
+/* The same merge order as the heap loop (lowest priority, then leftmost),
+ * for short words: each live symbol keeps the priority of the pair it
+ * starts; every round scans for the minimum. */
+static void merge_small(const struct tok *t, struct tok__ctx *c, int32_t ns)
+{
+	uint32_t prio[SMALL_WORD_SYMS];
+	int32_t nid[SMALL_WORD_SYMS];
+	struct sym *y = c->sym;
+	for (int32_t i = 0; i < ns; i++) {
+		const struct tok__pair *p =
+			i + 1 < ns && y[i].id >= 0 && y[i + 1].id >= 0
+				? pair_get(t, y[i].id, y[i + 1].id)
+				: NULL;
+		prio[i] = p ? p->prio : UINT32_MAX;
+		nid[i] = p ? p->id : -1;
+	}
+	for (;;) {
+		int32_t best = -1;
+		uint32_t bp = UINT32_MAX;
+		for (int32_t i = 0; i >= 0; i = y[i].next)
+			if (prio[i] < bp) {
+				bp = prio[i];
+				best = i;
+			}
+		if (best < 0)
+			break;
+		int32_t r = y[best].next;
+		y[best].id = nid[best];
+		y[best].len += y[r].len;
+		y[best].next = y[r].next;
+		if (y[r].next >= 0)
+			y[y[r].next].prev = best;
+		y[r].id = SYM_DEAD;
+		int32_t fix[2] = {y[best].prev, best};
+		for (int k = 0; k < 2; k++) {
+			int32_t i = fix[k];
+			if (i < 0)
+				continue;
+			int32_t j = y[i].next;
+			const struct tok__pair *p =
+				j >= 0 && y[i].id >= 0 && y[j].id >= 0
+					? pair_get(t, y[i].id, y[j].id)
+					: NULL;
+			prio[i] = p ? p->prio : UINT32_MAX;
+			nid[i] = p ? p->id : -1;
+		}
+	}
+}
+
+/* BPE of one pre-token into c->wids; returns the count. TOK_NO_CACHE
+ * (the reference path) always uses the heap loop. */
 static size_t bpe_compute(const struct tok *t, struct tok__ctx *c,
-			  const char *w, size_t n)
+			  const char *w, size_t n, int flags)
 {
 	size_t nw = 0;
 	const unsigned char *u = (const unsigned char *)w;
@@ -273,6 +326,10 @@ static size_t bpe_compute(const struct tok *t, struct tok__ctx *c,
 		i += k;
 	}
 	c->sym[ns - 1].next = -1;
+	if (ns <= SMALL_WORD_SYMS && !(flags & TOK_NO_CACHE)) {
+		merge_small(t, c, ns);
+		goto emit;
+	}
 	c->heap_n = 0;
 	for (int32_t i = 0; i + 1 < ns; i++)
 		try_pair(t, c, i, i + 1);
@@ -293,6 +350,7 @@ static size_t bpe_compute(const struct tok *t, struct tok__ctx *c,
 		try_pair(t, c, L->prev, x.left);
 		try_pair(t, c, x.left, L->next);
 	}
+emit:;
 	int prev_unk = 0;
 	for (int32_t i = 0; i >= 0; i = c->sym[i].next) {
 		const struct sym *s = &c->sym[i];
@@ -349,7 +407,7 @@ static void bpe_word(const struct tok *t, struct tok__ctx *c, const char *w,
 			slot = (slot + 1) & (TOK_CACHE_SLOTS - 1);
 		}
 	}
-	size_t nw = bpe_compute(t, c, w, n);
+	size_t nw = bpe_compute(t, c, w, n, flags);
 	ov_push_n(out, c->wids, nw);
 	if (!use_cache)
 		return;

@@ -25,7 +25,8 @@ struct tok;
 enum {
 	TOK_ADD_SPECIAL = 1,   /* add BOS/EOS as the tokenizer's config says */
 	TOK_SPLIT_SPECIAL = 2, /* treat added-token text as plain text */
-	TOK_NO_CACHE = 4,      /* bypass the word cache (reference path) */
+	TOK_NO_CACHE = 4,      /* reference path: no word cache, heap merge
+				  loop for every word */
 	TOK_NO_PREFIX = 8,     /* text continues a longer text: no
 				  SentencePiece space prefix at its start */
 };
