@@ -182,15 +182,19 @@ static int bytelevel_cp_to_byte(uint32_t cp)
 	return -1;
 }
 
+static int16_t bl_map[324]; /* code point (< 324) -> byte, or -1 */
+static pthread_once_t bl_once = PTHREAD_ONCE_INIT;
+
+static void bl_init(void)
+{
+	for (uint32_t cp = 0; cp < 324; cp++)
+		bl_map[cp] = (int16_t)bytelevel_cp_to_byte(cp);
+}
+
 long tok__bytelevel_decode(const char *s, size_t n, char *out)
 {
-	static int16_t map[324]; /* cp (< 324) -> byte */
-	static int ready;
-	if (!ready) { /* idempotent; racing writers store the same values */
-		for (uint32_t cp = 0; cp < 324; cp++)
-			map[cp] = (int16_t)bytelevel_cp_to_byte(cp);
-		ready = 1;
-	}
+	const int16_t *map = bl_map;
+	pthread_once(&bl_once, bl_init);
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0;
 	while (i < n) {

@@ -3,7 +3,7 @@
  * corpus that must be repeated (sonnet), vLLM-style random-token prompts,
  * and the lossy UTF-8 repair. Needs /work/shared (SKIP when absent).
  *
- * Counts: TOK_PROPERTY_N target lengths per tokenizer (default 10,000; 500
+ * Counts: TOK_PROPERTY_N target lengths per tokenizer (default 10,000; 1,000
  * under a sanitizer build or when SANITIZE_BUILD is set). Every prompt is
  * checked by the generator's exact block count; every TOK_PROPERTY_EVERY-th
  * one (default 8) is also re-encoded whole by tok_count and must match.
@@ -92,7 +92,7 @@ static void test_exact_length_property(void)
 	if (!test_shared_dir())
 		TEST_SKIP("no shared data");
 	int san = SAN_BUILD || getenv("SANITIZE_BUILD");
-	long n_targets = env_long("TOK_PROPERTY_N", san ? 500 : 10000);
+	long n_targets = env_long("TOK_PROPERTY_N", san ? 1000 : 10000);
 	long every = env_long("TOK_PROPERTY_EVERY", 8);
 	size_t len;
 	char *text = sharegpt_text(&len);
