@@ -6,11 +6,8 @@
 const struct command commands[] = {
 	{"run", "drive a server's streaming API and measure it", cmd_run},
 	{"version", "print version and build information", cmd_version},
-<<<<<<< HEAD
 	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
-=======
 	{"tokenize", "count or list the tokens of stdin", cmd_tokenize},
->>>>>>> tokenizer
 	{NULL, NULL, NULL},
 };
 
