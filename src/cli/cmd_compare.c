@@ -154,14 +154,19 @@ static void print_reading(FILE *f, struct cell *cells, size_t n)
 		double d = pct(hi->s.m[SUMMARY_E2EL].p99_s,
 			       lo->s.m[SUMMARY_E2EL].p99_s);
 		double dt = pct(r->s.output_throughput, p->s.output_throughput);
+		double pa = p->mem.kv_alloc_mean_bytes / SIM_GIB,
+		       ra = r->mem.kv_alloc_mean_bytes / SIM_GIB;
+		double pe = pa > 0 ? p->s.output_throughput / pa : 0,
+		       re = ra > 0 ? r->s.output_throughput / ra : 0;
 		fprintf(f,
 			"- %s: %s has the lower P99 e2el (%.2f s vs %.2f s, "
-			"%.1f%% lower for %s); reserved throughput is %+.1f%% "
-			"vs paged.\n",
+			"%.1f%% lower); reserved throughput %+.1f%% vs paged; "
+			"tok/s per GiB KV allocated %s (%.0f vs %.0f).\n",
 			p->sc->name, sim_policy_name(lo->pol),
 			lo->s.m[SUMMARY_E2EL].p99_s,
-			hi->s.m[SUMMARY_E2EL].p99_s,
-			d / (1 + d / 100), sim_policy_name(lo->pol), dt);
+			hi->s.m[SUMMARY_E2EL].p99_s, d / (1 + d / 100), dt,
+			pe >= re ? "higher for paged" : "higher for reserved",
+			pe >= re ? pe : re, pe >= re ? re : pe);
 		for (size_t k = i; k < i + 2; k++) {
 			const struct sim_job_mem *m = &cells[k].mem;
 			double frac = m->kv_capacity_bytes > 0
@@ -182,34 +187,19 @@ static void print_reading(FILE *f, struct cell *cells, size_t n)
 			pre += cells[i].mem.preemptions;
 		fprintf(f,
 			"- KV memory binds (peak allocation %.0f%% of the pool, "
-			"%s): paged preempted %lld times in all; reserved "
-			"never preempts but queues requests until reservations "
-			"fit.\n",
+			"%s): paged preempted %lld times in all (recompute, no "
+			"prefix-cache hit);\n  reserved never preempts but "
+			"queues requests until their reservations fit.\n",
 			worst_frac * 100, worst, pre);
 	} else {
 		fprintf(f,
-			"- KV memory does not bind: the largest peak allocation "
-			"is %.1f%% of the pool (%s), so both engines admit the "
-			"same requests and the differences come from "
-			"scheduling\n  (prefill chunking), not from paging vs "
-			"reservation. Try --kv-tokens 150000 for the "
-			"memory-bound regime.\n",
+			"- KV memory does not bind (peak allocation %.1f%% of "
+			"the pool, %s): both engines admit the same requests; "
+			"the differences come from\n  scheduling (prefill "
+			"chunking), not paging vs reservation. --kv-tokens "
+			"60000 shows the memory-bound regime.\n",
 			worst_frac * 100, worst);
 	}
-	const struct cell *best = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (cells[i].mem.kv_alloc_mean_bytes > 0 &&
-		    (!best || cells[i].s.output_throughput /
-					      cells[i].mem.kv_alloc_mean_bytes >
-				      best->s.output_throughput /
-					      best->mem.kv_alloc_mean_bytes))
-			best = &cells[i];
-	if (best)
-		fprintf(f,
-			"- Per GiB of KV allocated, %s/%s gets the most tokens "
-			"out; reservation holds KV for output not yet "
-			"generated, paging only rounds to 16-token blocks.\n",
-			best->sc->name, sim_policy_name(best->pol));
 }
 
 static int write_cell(const char *dir, const char *name, int argc,
