@@ -8,6 +8,9 @@ const struct command commands[] = {
 	{"version", "print version and build information", cmd_version},
 	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
 	{"tokenize", "count or list the tokens of stdin", cmd_tokenize},
+	{"simulate", "run a workload on the emulated engine (virtual clock)", cmd_simulate},
+	{"compare", "paged vs reserved on the article's workloads; diff results", cmd_compare},
+	{"calibrate", "fit the simulator's step-time profile to real runs", cmd_calibrate},
 	{NULL, NULL, NULL},
 };
 

@@ -98,25 +98,22 @@ static json_t *redacted_argv(int argc, char **argv)
 	return a;
 }
 
-void report_add_meta(json_t *meta, int argc, char **argv,
-		     const struct run_config *cfg, const struct run_output *out,
-		     const char *model, long long max_ctx, const char *label)
+void report_add_provenance(json_t *meta, int argc, char **argv,
+			   const char *label)
 {
-	char in[128], outl[128];
-	dist_format(&cfg->in_dist, in, sizeof(in));
-	dist_format(&cfg->out_dist, outl, sizeof(outl));
 	json_object_set_new(meta, "infbench_version",
 			    json_string(INFBENCH_VERSION));
 	json_object_set_new(meta, "git_revision", json_string(version_git()));
 	json_object_set_new(meta, "command_line", redacted_argv(argc, argv));
 	if (label)
 		json_object_set_new(meta, "label", json_string(label));
-	json_t *c = json_object();
-	json_object_set_new(c, "api", json_string(cfg->api->name));
-	json_object_set_new(c, "url", json_string(cfg->gen_url));
-	json_object_set_new(c, "model", model ? json_string(model) : json_null());
-	json_object_set_new(c, "max_model_len",
-			    max_ctx > 0 ? json_integer(max_ctx) : json_null());
+}
+
+void report_add_workload(json_t *c, const struct run_config *cfg)
+{
+	char in[128], outl[128];
+	dist_format(&cfg->in_dist, in, sizeof(in));
+	dist_format(&cfg->out_dist, outl, sizeof(outl));
 	json_object_set_new(c, "input_len", json_string(in));
 	json_object_set_new(c, "output_len", json_string(outl));
 	json_object_set_new(c, "num_requests",
@@ -139,6 +136,20 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 				    ? json_string("inf")
 				    : json_real(cfg->arrivals.shape));
 	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
+}
+
+void report_add_meta(json_t *meta, int argc, char **argv,
+		     const struct run_config *cfg, const struct run_output *out,
+		     const char *model, long long max_ctx, const char *label)
+{
+	report_add_provenance(meta, argc, argv, label);
+	json_t *c = json_object();
+	json_object_set_new(c, "api", json_string(cfg->api->name));
+	json_object_set_new(c, "url", json_string(cfg->gen_url));
+	json_object_set_new(c, "model", model ? json_string(model) : json_null());
+	json_object_set_new(c, "max_model_len",
+			    max_ctx > 0 ? json_integer(max_ctx) : json_null());
+	report_add_workload(c, cfg);
 	json_object_set_new(c, "threads", json_integer(out->threads));
 	json_object_set_new(c, "ignore_eos", json_boolean(cfg->ignore_eos));
 	json_object_set_new(c, "continuous_usage",

@@ -21,6 +21,18 @@
 int report_cfg_parse(struct summary_config *c, const char *pcts,
 		     const char *metrics, const char *slo);
 
+/* Add infbench_version, git_revision, the command line (secret headers
+ * redacted) and label (when non-NULL) to meta (borrowed). Shared by every
+ * command that writes a results file. */
+void report_add_provenance(json_t *meta, int argc, char **argv,
+			   const char *label);
+
+/* Add the workload keys of a "config" block to c (borrowed): input_len,
+ * output_len, num_requests, duration_s, warmup, concurrency, request_rate,
+ * arrival, burstiness, seed. Only those fields of cfg are read, so a
+ * simulated run can describe its workload with the same keys. */
+void report_add_workload(json_t *c, const struct run_config *cfg);
+
 /* Add the run description to meta (a JSON object, borrowed). */
 void report_add_meta(json_t *meta, int argc, char **argv,
 		     const struct run_config *cfg, const struct run_output *out,

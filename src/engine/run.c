@@ -649,6 +649,8 @@ static int run_phase(struct phase *ph, struct run_output *out,
 		int64_t *all = xmalloc((nl ? nl : 1) * sizeof(int64_t));
 		size_t k = 0;
 		for (int i = 0; i < nw; i++) {
+			if (!ws[i].nlate)
+				continue; /* late may be NULL: memcpy UB */
 			memcpy(all + k, ws[i].late,
 			       ws[i].nlate * sizeof(int64_t));
 			k += ws[i].nlate;
