@@ -41,6 +41,7 @@ struct serve_opts {
 	long long max_concurrent;
 	double ttft_s, itl_s, jitter_s;
 	long long tokens_per_chunk;
+	char *bench_mode;
 	long long seed;
 	long long close_after;
 	double p429, p503, perror, pdrop, pgarbage, pstall;
@@ -107,6 +108,11 @@ static const struct opt serve_table[] = {
 	 "mock: tokens per streamed chunk after the first (vLLM "
 	 "stream-interval)",
 	 "stream-interval", NULL},
+	{"bench-mode", 0, OPT_STR, O(bench_mode), "off", "MODE",
+	 "mock: off; bulk (every token at once, coalesced writes); paced "
+	 "(per-stream --ttft/--itl schedule, one write per token); lockstep "
+	 "(all streams on one --itl grid)",
+	 NULL, NULL},
 	{"seed", 0, OPT_INT, O(seed), "0", "N",
 	 "seed for jitter, fault draws and response ids", NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
@@ -238,7 +244,8 @@ static int dtype_bytes(const char *s)
 
 /* Options that belong to one engine kind: given with another -> error. */
 static const char *const mock_only[] = {"ttft", "itl", "jitter",
-					"tokens-per-chunk", NULL};
+					"tokens-per-chunk", "bench-mode",
+					NULL};
 static const char *const engine_only[] = {
 	"gpu", "tp", "dtype", "profile", "catalog", "gpu-memory-utilization",
 	"block-size", NULL};
@@ -436,6 +443,16 @@ int cmd_serve(int argc, char **argv)
 	cfg.mock.jitter_s = o.jitter_s;
 	cfg.mock.tokens_per_chunk = (int)o.tokens_per_chunk;
 	cfg.mock.seed = (uint64_t)o.seed;
+	if (mock_bench_parse(o.bench_mode, &cfg.mock.bench)) {
+		errorf("serve --bench-mode: unknown '%s' (off bulk paced "
+		       "lockstep)",
+		       o.bench_mode);
+		goto out;
+	}
+	if (cfg.mock.bench == MOCK_BENCH_LOCKSTEP && o.itl_s < 1e-6) {
+		errorf("serve --bench-mode lockstep: needs --itl >= 1us");
+		goto out;
+	}
 	cfg.faults.prob[FAULT_429] = o.p429;
 	cfg.faults.prob[FAULT_503] = o.p503;
 	cfg.faults.prob[FAULT_ERROR] = o.perror;
@@ -483,8 +500,10 @@ int cmd_serve(int argc, char **argv)
 		cfg.model = o.served_name ? o.served_name
 			    : o.model     ? o.model
 					  : "mock-model";
-		summary = xasprintf("mock: ttft %.3g ms, itl %.3g ms",
-				    cfg.mock.ttft_s * 1e3, cfg.mock.itl_s * 1e3);
+		summary = xasprintf("mock: ttft %.3g ms, itl %.3g ms, bench "
+				    "mode %s",
+				    cfg.mock.ttft_s * 1e3, cfg.mock.itl_s * 1e3,
+				    mock_bench_name(cfg.mock.bench));
 	}
 
 	/* The server thread inherits the blocked mask; we sigwait here. */

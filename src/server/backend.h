@@ -108,6 +108,11 @@ uint32_t srv_stream_sent(const struct srv_stream *s);
  * as uvicorn's pause_writing holds vLLM's generator. */
 #define SRV_CONGESTED_BYTES (256 * 1024)
 int srv_stream_congested(const struct srv_stream *s);
+/* With on != 0, every later srv_stream_tokens call is written to the
+ * socket at once (one send per call; with TCP_NODELAY one TCP segment per
+ * chunk) instead of being coalesced with other writes of the loop
+ * iteration. The usage/[DONE] tail still goes out with the iteration. */
+void srv_stream_flush_each(struct srv_stream *s, int on);
 /* Emit n newly generated tokens as one chunk (TGI: n events). With fin !=
  * SRV_FINISH_NONE this is the last chunk (vLLM puts finish_reason on the
  * last token's chunk), followed by usage / [DONE] as the request asked.

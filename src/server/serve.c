@@ -36,6 +36,7 @@ struct srv_stream {
 	uint8_t state;
 	uint8_t fault;      /* enum fault_kind still to happen */
 	uint8_t role_sent;  /* chat role chunk written */
+	uint8_t flush_each; /* one send per emission */
 	struct srv_stream *next_free;
 	alignas(max_align_t) unsigned char priv[];
 };
@@ -129,6 +130,11 @@ int srv_stream_congested(const struct srv_stream *s)
 	       httpd_conn_out_bytes(s->conn) > SRV_CONGESTED_BYTES;
 }
 
+void srv_stream_flush_each(struct srv_stream *s, int on)
+{
+	s->flush_each = on != 0;
+}
+
 uint32_t srv_stream_sent(const struct srv_stream *s)
 {
 	return s->sent;
@@ -209,6 +215,8 @@ static void emit(struct srv_stream *s, uint32_t n, enum srv_finish fin)
 	}
 	s->sent += n;
 	ctr_add(&v->ctr.generation_tokens, n);
+	if (s->flush_each && r->stream && n)
+		httpd_conn_flush(s->conn);
 }
 
 /* Normal end: usage and [DONE] (stream) or the whole JSON body. */
