@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "server/loop.h"
 #include "server/request.h"
 
@@ -38,6 +39,22 @@ struct srv_gauges {
 	uint64_t preemptions; /* vllm:num_preemptions_total */
 };
 
+/* Limits a backend enforces (srv_backend_ops.limits); 0 = keep the
+ * server's configured value. */
+struct srv_limits {
+	int64_t max_model_len;  /* prompt + output cap, tokens */
+	int64_t max_concurrent; /* TGI /info max_concurrent_requests */
+};
+
+/* The server's own counters, handed to srv_backend_ops.metrics. */
+struct srv_metrics_in {
+	const char *model;          /* served model name */
+	uint64_t requests;          /* generation requests parsed */
+	uint64_t completed;         /* finished normally */
+	uint64_t prompt_tokens;     /* of accepted requests */
+	uint64_t generation_tokens; /* emitted */
+};
+
 struct srv_backend_ops {
 	const char *name;
 	/* Bytes of per-stream private state, reached with srv_stream_priv
@@ -59,6 +76,25 @@ struct srv_backend_ops {
 	/* Optional: fill *g for /metrics; NULL = running counts requests
 	 * between submit and their end, the rest 0. */
 	void (*gauges)(void *be, struct srv_gauges *g);
+	/* Optional: accept or refuse a request before any response byte is
+	 * sent (s is set up: srv_stream_req, srv_stream_priv valid). 0 =
+	 * accepted, submit follows at once; -EBUSY = overloaded (HTTP 429;
+	 * TGI /generate_stream: 200 and an "overloaded" error event); -E2BIG
+	 * = can never fit (vLLM 400, TGI 422 validation). After a refusal
+	 * neither submit nor cancel is called for s. NULL = accept all. */
+	int (*admit)(void *be, struct srv_stream *s);
+	/* Optional: read once after create; non-zero fields override the
+	 * server's max_model_len (request validation, /v1/models, /info) and
+	 * max_concurrent (/info). */
+	void (*limits)(void *be, struct srv_limits *out);
+	/* Optional: write the engine's Prometheus text for /metrics (instead
+	 * of the vLLM gauges from `gauges`); serve.c appends its own
+	 * infbench_* lines. 0 or -ENOBUFS. */
+	int (*metrics)(void *be, const struct srv_metrics_in *in,
+		       struct buf *out);
+	/* Optional: the body of GET /dcgm/metrics (DCGM-exporter text);
+	 * NULL = that route answers 404. 0 or -ENOBUFS. */
+	int (*dcgm)(void *be, struct buf *out);
 };
 
 /* The parsed request (valid until the stream ends). */
@@ -72,6 +108,11 @@ uint32_t srv_stream_sent(const struct srv_stream *s);
  * as uvicorn's pause_writing holds vLLM's generator. */
 #define SRV_CONGESTED_BYTES (256 * 1024)
 int srv_stream_congested(const struct srv_stream *s);
+/* With on != 0, every later srv_stream_tokens call is written to the
+ * socket at once (one send per call; with TCP_NODELAY one TCP segment per
+ * chunk) instead of being coalesced with other writes of the loop
+ * iteration. The usage/[DONE] tail still goes out with the iteration. */
+void srv_stream_flush_each(struct srv_stream *s, int on);
 /* Emit n newly generated tokens as one chunk (TGI: n events). With fin !=
  * SRV_FINISH_NONE this is the last chunk (vLLM puts finish_reason on the
  * last token's chunk), followed by usage / [DONE] as the request asked.

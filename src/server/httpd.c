@@ -252,6 +252,14 @@ void httpd_conn_abort(struct httpd_conn *c)
 	mark_dirty(c);
 }
 
+static int conn_flush(struct httpd_conn *c);
+
+void httpd_conn_flush(struct httpd_conn *c)
+{
+	if (!c->closing && c->out_off < c->out.len)
+		conn_flush(c);
+}
+
 size_t httpd_conn_out_bytes(const struct httpd_conn *c)
 {
 	return c->out.len - c->out_off;

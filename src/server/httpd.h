@@ -87,6 +87,11 @@ void httpd_stream_begin(struct httpd_conn *c, int status,
 int httpd_stream_write(struct httpd_conn *c, const void *data, size_t len);
 /* Finish the streamed response with the terminating zero chunk. */
 void httpd_stream_end(struct httpd_conn *c);
+/* Write what is queued on c now (one send) instead of at the end of the
+ * loop iteration, so that with TCP_NODELAY each call is its own segment.
+ * A write error closes c like a lost peer (on_abort follows unless the
+ * response ends first). No-op when c is closing. */
+void httpd_conn_flush(struct httpd_conn *c);
 /* Flush what is queued, then close without finishing the response (a
  * dropped connection). The handler must not touch c afterwards. */
 void httpd_conn_abort(struct httpd_conn *c);

@@ -1,9 +1,11 @@
-/* mock.c - the mock backend: absolute-deadline token schedule. */
+/* mock.c - the mock backend: absolute-deadline token schedule, and the
+ * bulk / paced / lockstep benchmark modes. */
 #include "server/mock.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/rng.h"
@@ -11,12 +13,18 @@
 
 #define MOCK_CONGESTED_RETRY_NS (1 * NS_PER_MS)
 
+struct mock_stream;
+
 struct mock {
 	struct loop *loop;
 	struct mock_config cfg;
 	int64_t ttft_ns, itl_ns, jitter_ns;
 	struct rng rng;
 	uint64_t running;
+	/* lockstep: the active streams and the grid timer */
+	struct loop_timer tick;
+	int64_t tick_ns; /* deadline of the armed tick */
+	struct mock_stream *ls_head;
 };
 
 /* Per-stream state in srv_stream_priv; the timer comes first. */
@@ -29,15 +37,41 @@ struct mock_stream {
 	uint32_t done;   /* tokens emitted */
 	uint32_t total;
 	struct rng rng;
+	struct mock_stream *ls_prev, *ls_next; /* lockstep list */
 };
+
+static const char *const bench_names[] = {"off", "bulk", "paced",
+					  "lockstep"};
+
+const char *mock_bench_name(enum mock_bench b)
+{
+	return (unsigned)b < 4 ? bench_names[b] : "?";
+}
+
+int mock_bench_parse(const char *s, enum mock_bench *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, bench_names[i])) {
+			*out = (enum mock_bench)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void on_tick(struct loop *l, struct loop_timer *t);
 
 static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 {
 	const struct mock_config *c = arg;
 	if (c->tokens_per_chunk < 1 || c->ttft_s < 0 || c->itl_s < 0 ||
-	    c->jitter_s < 0) {
+	    c->jitter_s < 0 || (unsigned)c->bench > MOCK_BENCH_LOCKSTEP) {
 		if (err)
 			*err = xstrdup("mock: invalid timing configuration");
+		return -EINVAL;
+	}
+	if (c->bench == MOCK_BENCH_LOCKSTEP && c->itl_s * 1e9 < 1000) {
+		if (err)
+			*err = xstrdup("mock: lockstep needs --itl >= 1us");
 		return -EINVAL;
 	}
 	struct mock *m = xcalloc(1, sizeof(*m));
@@ -47,13 +81,17 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 	m->itl_ns = (int64_t)(c->itl_s * 1e9 + 0.5);
 	m->jitter_ns = (int64_t)(c->jitter_s * 1e9 + 0.5);
 	rng_seed(&m->rng, c->seed ^ 0x6d6f636bULL); /* "mock" */
+	m->tick.cb = on_tick;
 	*be = m;
 	return 0;
 }
 
 static void mock_destroy(void *be)
 {
-	free(be);
+	struct mock *m = be;
+	if (m)
+		loop_timer_stop(m->loop, &m->tick);
+	free(m);
 }
 
 /* Deadline of token index i (0-based). */
@@ -76,7 +114,9 @@ static int64_t deadline(struct mock_stream *ms, uint32_t i)
 /* Index of the last token of the chunk starting at ms->done. */
 static uint32_t chunk_last(struct mock_stream *ms)
 {
-	uint32_t n = ms->done == 0 ? 1 : (uint32_t)ms->m->cfg.tokens_per_chunk;
+	uint32_t n = ms->done == 0 || ms->m->cfg.bench == MOCK_BENCH_PACED
+			     ? 1
+			     : (uint32_t)ms->m->cfg.tokens_per_chunk;
 	if (n > ms->total - ms->done)
 		n = ms->total - ms->done;
 	return ms->done + n - 1;
@@ -109,6 +149,78 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 	loop_timer_start(l, &ms->timer, deadline(ms, chunk_last(ms)));
 }
 
+/* Bulk: as many one-token events as the socket takes, then yield to I/O. */
+static void on_bulk(struct loop *l, struct loop_timer *t)
+{
+	struct mock_stream *ms = (struct mock_stream *)t;
+	struct mock *m = ms->m;
+	for (int k = 0; k < MOCK_BULK_TURN_TOKENS; k++) {
+		if (srv_stream_congested(ms->s)) {
+			loop_timer_start(l, &ms->timer,
+					 loop_now_ns(l) + MOCK_BULK_RETRY_NS);
+			return;
+		}
+		int fin = ++ms->done >= ms->total;
+		if (fin)
+			m->running--;
+		if (srv_stream_tokens(ms->s, 1,
+				      fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE) ==
+		    SRV_EMIT_GONE) {
+			if (!fin)
+				m->running--;
+			return;
+		}
+	}
+	/* past the cached loop time: runs next iteration, after the flush */
+	loop_timer_start(l, &ms->timer, loop_now_ns(l) + 1);
+}
+
+static void ls_unlink(struct mock *m, struct mock_stream *ms)
+{
+	if (ms->ls_prev)
+		ms->ls_prev->ls_next = ms->ls_next;
+	else
+		m->ls_head = ms->ls_next;
+	if (ms->ls_next)
+		ms->ls_next->ls_prev = ms->ls_prev;
+	ms->ls_prev = ms->ls_next = NULL;
+}
+
+/* Lockstep: one tick of the global grid; every due stream gets a token. */
+static void on_tick(struct loop *l, struct loop_timer *t)
+{
+	struct mock *m = (struct mock *)((char *)t - offsetof(struct mock, tick));
+	int64_t now = m->tick_ns;
+	struct mock_stream *ms = m->ls_head, *next;
+	for (; ms; ms = next) {
+		next = ms->ls_next;
+		if (ms->t0_ns + m->ttft_ns > now || srv_stream_congested(ms->s))
+			continue;
+		/* out of the list during the call: s may be gone after it */
+		struct mock_stream *prev = ms->ls_prev;
+		int fin = ++ms->done >= ms->total;
+		ls_unlink(m, ms);
+		m->running--;
+		if (srv_stream_tokens(ms->s, 1,
+				      fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE) ==
+		    SRV_EMIT_GONE)
+			continue;
+		m->running++; /* still active: back in place */
+		ms->ls_prev = prev;
+		ms->ls_next = next;
+		if (prev)
+			prev->ls_next = ms;
+		else
+			m->ls_head = ms;
+		if (next)
+			next->ls_prev = ms;
+	}
+	if (m->ls_head) { /* absolute grid: late ticks run back to back */
+		m->tick_ns = now + m->itl_ns;
+		loop_timer_start(l, &m->tick, m->tick_ns);
+	}
+}
+
 static void mock_submit(void *be, struct srv_stream *s)
 {
 	struct mock *m = be;
@@ -124,6 +236,30 @@ static void mock_submit(void *be, struct srv_stream *s)
 						: (uint32_t)r->max_tokens;
 	rng_fork(&m->rng, r->seq, &ms->rng);
 	m->running++;
+	switch (m->cfg.bench) {
+	case MOCK_BENCH_BULK:
+		ms->timer.cb = on_bulk;
+		loop_timer_start(m->loop, &ms->timer, r->t_arrival_ns);
+		return;
+	case MOCK_BENCH_LOCKSTEP:
+		ms->ls_prev = NULL;
+		ms->ls_next = m->ls_head;
+		if (m->ls_head)
+			m->ls_head->ls_prev = ms;
+		m->ls_head = ms;
+		if (!loop_timer_armed(&m->tick)) {
+			/* first grid point at or after the first token is due */
+			int64_t due = r->t_arrival_ns + m->ttft_ns;
+			m->tick_ns = (due + m->itl_ns - 1) / m->itl_ns * m->itl_ns;
+			loop_timer_start(m->loop, &m->tick, m->tick_ns);
+		}
+		return;
+	case MOCK_BENCH_PACED:
+		srv_stream_flush_each(s, 1);
+		break;
+	default:
+		break;
+	}
 	loop_timer_start(m->loop, &ms->timer, deadline(ms, 0));
 }
 
@@ -131,7 +267,10 @@ static void mock_cancel(void *be, struct srv_stream *s)
 {
 	struct mock *m = be;
 	struct mock_stream *ms = srv_stream_priv(s);
-	loop_timer_stop(m->loop, &ms->timer);
+	if (m->cfg.bench == MOCK_BENCH_LOCKSTEP)
+		ls_unlink(m, ms);
+	else
+		loop_timer_stop(m->loop, &ms->timer);
 	m->running--;
 }
 

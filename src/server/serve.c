@@ -36,6 +36,7 @@ struct srv_stream {
 	uint8_t state;
 	uint8_t fault;      /* enum fault_kind still to happen */
 	uint8_t role_sent;  /* chat role chunk written */
+	uint8_t flush_each; /* one send per emission */
 	struct srv_stream *next_free;
 	alignas(max_align_t) unsigned char priv[];
 };
@@ -129,6 +130,11 @@ int srv_stream_congested(const struct srv_stream *s)
 	       httpd_conn_out_bytes(s->conn) > SRV_CONGESTED_BYTES;
 }
 
+void srv_stream_flush_each(struct srv_stream *s, int on)
+{
+	s->flush_each = on != 0;
+}
+
 uint32_t srv_stream_sent(const struct srv_stream *s)
 {
 	return s->sent;
@@ -209,6 +215,8 @@ static void emit(struct srv_stream *s, uint32_t n, enum srv_finish fin)
 	}
 	s->sent += n;
 	ctr_add(&v->ctr.generation_tokens, n);
+	if (s->flush_each && r->stream && n)
+		httpd_conn_flush(s->conn);
 }
 
 /* Normal end: usage and [DONE] (stream) or the whole JSON body. */
@@ -367,6 +375,48 @@ static int path_is(const struct http1_req *r, const char *p)
 	return r->path_len == n && !memcmp(r->target, p, n);
 }
 
+/* A request the backend refused in admit (-EBUSY / -E2BIG), answered the
+ * way TGI and vLLM do. */
+static void refuse(struct srv *v, struct httpd_conn *c, enum srv_api api,
+		   const struct srv_request *r, int rc)
+{
+	int tgi = is_tgi(api);
+	char msg[256];
+	const char *type;
+	int status;
+	if (rc == -EBUSY) {
+		status = 429;
+		type = "overloaded";
+		snprintf(msg, sizeof(msg), "Model is overloaded");
+	} else if (tgi) {
+		status = 422;
+		type = "validation";
+		snprintf(msg, sizeof(msg),
+			 "`inputs` tokens + `max_new_tokens` (%lld + %lld) "
+			 "need more KV cache than the engine holds",
+			 (long long)r->prompt_tokens, (long long)r->max_tokens);
+	} else {
+		status = 400;
+		type = "BadRequestError";
+		snprintf(msg, sizeof(msg),
+			 "This model's KV cache cannot hold %lld tokens "
+			 "(%lld in the prompt, %lld to generate).",
+			 (long long)(r->prompt_tokens + r->max_tokens),
+			 (long long)r->prompt_tokens, (long long)r->max_tokens);
+	}
+	if (api == SRV_API_TGI_STREAM) {
+		/* TGI: InferError -> Event under HTTP 200. */
+		httpd_stream_begin(c, 200, sse_type(api), NULL);
+		buf_reset(&v->ev);
+		wire_tgi_error_event(&v->ev, msg, type);
+		httpd_stream_write(c, v->ev.data, v->ev.len);
+		buf_reset(&v->ev);
+		httpd_stream_end(c);
+		return;
+	}
+	respond_error(v, c, tgi, status, type, NULL, msg);
+}
+
 static void route_generate(struct srv *v, struct httpd_conn *c,
 			   const struct http1_req *hr, enum srv_api api)
 {
@@ -424,6 +474,14 @@ static void route_generate(struct srv *v, struct httpd_conn *c,
 	s->ctx.model = v->model;
 	s->ctx.created = (int64_t)time(NULL);
 	s->ctx.prompt_tokens = req.prompt_tokens;
+	if (v->be_ops->admit) {
+		int rc = v->be_ops->admit(v->be, s);
+		if (rc) {
+			stream_release(s);
+			refuse(v, c, api, &req, rc);
+			return;
+		}
+	}
 	ctr_add(&v->ctr.prompt_tokens, (uint64_t)req.prompt_tokens);
 	if (req.stream)
 		httpd_stream_begin(c, 200, sse_type(api), NULL);
@@ -512,7 +570,20 @@ static void route_metrics(struct srv *v, struct httpd_conn *c)
 	m.conns_open = hs.open;
 	m.conns_accepted = hs.accepted;
 	buf_reset(&v->body);
-	wire_metrics(&v->body, &m);
+	if (v->be_ops->metrics) {
+		struct srv_metrics_in in = {
+			.model = v->model,
+			.requests = m.requests,
+			.completed = __atomic_load_n(&v->ctr.completed,
+						     __ATOMIC_RELAXED),
+			.prompt_tokens = m.prompt_tokens,
+			.generation_tokens = m.generation_tokens,
+		};
+		v->be_ops->metrics(v->be, &in, &v->body);
+		wire_metrics_infbench(&v->body, &m);
+	} else {
+		wire_metrics(&v->body, &m);
+	}
 	httpd_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
 		      v->body.data, v->body.len);
 }
@@ -532,7 +603,7 @@ static void on_request(void *ud, struct httpd_conn *c,
 		{"/v1/completions", 1}, {"/v1/chat/completions", 1},
 		{"/generate_stream", 1}, {"/generate", 1}, {"/tokenize", 1},
 		{"/health", 0}, {"/v1/models", 0}, {"/version", 0},
-		{"/info", 0}, {"/metrics", 0},
+		{"/info", 0}, {"/metrics", 0}, {"/dcgm/metrics", 0},
 	};
 	int known = -1;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
@@ -584,8 +655,19 @@ static void on_request(void *ud, struct httpd_conn *c,
 			      v->cfg.max_concurrent);
 		respond_json(c, 200, &v->body);
 		break;
-	default:
+	case 9:
 		route_metrics(v, c);
+		break;
+	default:
+		if (!v->be_ops->dcgm) {
+			httpd_respond(c, 404, "application/json", NULL,
+				      not_found, sizeof(not_found) - 1);
+			break;
+		}
+		v->be_ops->dcgm(v->be, &v->body);
+		httpd_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+			      NULL, v->body.data ? v->body.data : "",
+			      v->body.len);
 		break;
 	}
 }
@@ -678,6 +760,14 @@ struct srv *srv_start(const struct srv_config *cfg, char **err)
 						 : (const void *)&cfg->mock,
 				    &v->be, &e)))
 		goto fail;
+	if (v->be_ops->limits) {
+		struct srv_limits lim = {0};
+		v->be_ops->limits(v->be, &lim);
+		if (lim.max_model_len > 0)
+			v->cfg.max_model_len = lim.max_model_len;
+		if (lim.max_concurrent > 0)
+			v->cfg.max_concurrent = lim.max_concurrent;
+	}
 	struct httpd_config hc = {
 		.host = v->host,
 		.port = cfg->port,

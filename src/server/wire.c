@@ -543,6 +543,13 @@ int wire_metrics(struct buf *b, const struct wire_metrics *m)
 	rc |= metric(b, "vllm:generation_tokens_total", "counter",
 		     "Number of generation tokens processed.", m->model,
 		     (double)m->generation_tokens);
+	rc |= wire_metrics_infbench(b, m);
+	RET(rc);
+}
+
+int wire_metrics_infbench(struct buf *b, const struct wire_metrics *m)
+{
+	int rc = 0;
 	rc |= buf_printf(b,
 			 "# HELP infbench_mock_requests_total Generation "
 			 "requests received by the infbench mock server.\n"

@@ -113,6 +113,9 @@ struct wire_metrics {
 	int n_faults;
 	uint64_t conns_open, conns_accepted;
 };
+/* The vLLM gauges/counters of m, then wire_metrics_infbench. */
 int wire_metrics(struct buf *b, const struct wire_metrics *m);
+/* Only the infbench_mock_* lines (requests, faults, connections). */
+int wire_metrics_infbench(struct buf *b, const struct wire_metrics *m);
 
 #endif

@@ -710,6 +710,7 @@ out:
 		out->n_preempted = n_pre;
 		out->preempted = e->pre;
 		out->n_requeued = n_again;
+		out->shape = sh;
 	}
 	return dt;
 }
@@ -730,4 +731,8 @@ void sim_stats(const struct sim_engine *e, struct sim_mem *out)
 	out->kv_used_bytes = out->kv_used_tok * e->kv_bpt_total;
 	out->weights_bytes = sim_model_weight_bytes(&e->cfg.model,
 						    e->cfg.dtype_bytes);
+	out->act_bytes = (int64_t)act_bytes(
+			&e->cfg, e->cfg.policy == SIM_POLICY_PAGED
+					 ? e->cfg.max_num_batched_tokens
+					 : e->cfg.max_batch_prefill_tokens);
 }

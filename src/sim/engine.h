@@ -101,6 +101,7 @@ struct sim_step_out {
 	uint32_t n_preempted;
 	const struct sim_preempt *preempted; /* in order (newest first) */
 	uint32_t n_requeued;            /* reserved: re-queued after 1024 */
+	struct sim_shape shape;         /* what the cost model priced */
 };
 
 /* Memory and queue state. Byte figures cover all tp GPUs. */
@@ -114,6 +115,8 @@ struct sim_mem {
 	int64_t kv_bytes_per_tok;
 	int64_t kv_capacity_bytes, kv_allocated_bytes, kv_used_bytes;
 	int64_t weights_bytes;
+	int64_t act_bytes;        /* per GPU activation peak of the step
+				     budget (room kept beside the pool) [est] */
 	int64_t kv_capacity_blocks, kv_allocated_blocks;
 	int64_t preemptions;      /* total */
 	int64_t requeues;         /* total (reserved) */
