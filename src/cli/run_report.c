@@ -173,9 +173,9 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 			    json_real((double)sc->lateness_max_ns / 1e3));
 	json_object_set_new(s, "send_lateness_samples",
 			    json_integer((json_int_t)sc->lateness_n));
-	json_object_set_new(s, "read_to_timestamp_max_us",
+	json_object_set_new(s, "wake_to_timestamp_max_us",
 			    json_real((double)sc->stamp_delay_max_ns / 1e3));
-	json_object_set_new(s, "read_to_timestamp_mean_us",
+	json_object_set_new(s, "wake_to_timestamp_mean_us",
 			    json_real(sc->stamp_delay_mean_ns / 1e3));
 	json_object_set_new(s, "loop_timer_lag_max_us",
 			    json_real((double)sc->timer_lag_max_ns / 1e3));

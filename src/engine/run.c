@@ -682,6 +682,11 @@ static void judge_client(struct run_selfcheck *sc, int threads)
 		snprintf(sc->why, sizeof(sc->why),
 			 "send lateness p99 %.2f ms > 1 ms",
 			 (double)sc->lateness_p99_ns / 1e6);
+	else if (sc->stamp_delay_mean_ns > 1.0 * NS_PER_MS)
+		snprintf(sc->why, sizeof(sc->why),
+			 "ready data waited %.2f ms on average before it was "
+			 "read and stamped (> 1 ms)",
+			 sc->stamp_delay_mean_ns / 1e6);
 	else if (sc->timer_lag_mean_ns > 0.5 * NS_PER_MS)
 		snprintf(sc->why, sizeof(sc->why),
 			 "event-loop timer lag mean %.2f ms > 0.5 ms",

@@ -53,7 +53,9 @@ struct run_selfcheck {
 					free slot), p99 */
 	int64_t lateness_max_ns;
 	uint64_t lateness_n;
-	int64_t stamp_delay_max_ns;  /* epoll return -> chunk timestamp */
+	int64_t stamp_delay_max_ns;  /* epoll wake-up -> chunk timestamp: how
+					long ready data waited while the loop
+					served other sockets */
 	double stamp_delay_mean_ns;
 	int64_t timer_lag_max_ns;    /* wake-up lateness of the loop timer */
 	double timer_lag_mean_ns;

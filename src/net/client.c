@@ -238,6 +238,7 @@ int http_start(struct http_client *cl, struct http_req *r)
 	cl->active++;
 	/* Kick curl now so the request is written without waiting a poll. */
 	int running;
+	cl->t_wake_ns = clock_now_ns();
 	curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	return 0;
 }
@@ -369,6 +370,16 @@ int http_client_poll(struct http_client *cl, int64_t deadline_ns)
 			uint64_t x;
 			ssize_t rr = read(cl->tfd, &x, sizeof(x));
 			(void)rr;
+			/* Loop lag: how late the timer woke us. */
+			if (cl->armed_ns > 0) {
+				int64_t lag = cl->t_wake_ns - cl->armed_ns;
+				if (lag < 0)
+					lag = 0;
+				cl->st.timer_wakes++;
+				cl->st.timer_lag_sum_ns += lag;
+				if (lag > cl->st.timer_lag_max_ns)
+					cl->st.timer_lag_max_ns = lag;
+			}
 			cl->armed_ns = -1;
 			continue;
 		}
@@ -384,13 +395,6 @@ int http_client_poll(struct http_client *cl, int64_t deadline_ns)
 		curl_multi_socket_action(cl->multi, fd, fl, &running);
 	}
 	now = clock_now_ns();
-	if (d >= 0 && now >= d) {
-		int64_t lag = now - d;
-		cl->st.timer_wakes++;
-		cl->st.timer_lag_sum_ns += lag;
-		if (lag > cl->st.timer_lag_max_ns)
-			cl->st.timer_lag_max_ns = lag;
-	}
 	if (cl->curl_deadline_ns >= 0 && now >= cl->curl_deadline_ns) {
 		cl->curl_deadline_ns = -1;
 		curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0,

@@ -71,7 +71,7 @@ struct http_client_stats {
 	uint64_t data_cbs;          /* write callbacks */
 	int64_t stamp_delay_max_ns; /* epoll return -> timestamp, max */
 	int64_t stamp_delay_sum_ns;
-	int64_t timer_lag_max_ns;   /* timerfd wake - deadline, max */
+	int64_t timer_lag_max_ns;   /* timerfd wake - armed deadline, max */
 	int64_t timer_lag_sum_ns;
 	uint64_t timer_wakes;
 };
