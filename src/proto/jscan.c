@@ -33,6 +33,8 @@ static const unsigned char plain[256] = {
 
 static void skip_ws(struct scan *s)
 {
+	if (s->p < s->end && (unsigned char)*s->p > ' ')
+		return; /* servers rarely send whitespace */
 	while (s->p < s->end &&
 	       (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
 		s->p++;
@@ -247,6 +249,15 @@ ok:
 	return 0;
 }
 
+/* Short keys: a plain loop beats a memcmp call. */
+static inline int key_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 static int scan_value(struct scan *s);
 static size_t decode(const struct jscan_field *f, char *out);
 
@@ -260,9 +271,9 @@ static int scan_value(struct scan *s)
 	uint32_t hits = 0;
 	if (s->depth <= JSCAN_MAX_PATH && s->live[s->depth]) {
 		uint32_t m = s->live[s->depth];
-		for (size_t i = 0; m; i++, m >>= 1) {
-			if (!(m & 1))
-				continue;
+		while (m) {
+			int i = __builtin_ctz(m);
+			m &= m - 1;
 			s->fields[i].type = JSCAN_ABSENT;
 			if (s->paths[i].depth == s->depth)
 				hits |= 1u << i;
@@ -320,23 +331,36 @@ static int scan_value(struct scan *s)
 				if (d < JSCAN_MAX_PATH) {
 					/* A key too long to decode here
 					 * matches none of our short paths. */
-					uint32_t m = s->live[d], nm = 0;
-					for (size_t i = 0; m && !kesc;
-					     i++, m >>= 1)
-						if ((m & 1) &&
-						    s->paths[i].depth > d &&
-						    s->paths[i].plen[d] == kl &&
-						    !memcmp(s->paths[i].path[d],
-							    ks, kl))
-							nm |= 1u << i;
+					/* One compare per distinct
+					 * component: paths sharing it are
+					 * decided together. */
+					uint32_t m = kesc ? 0 : s->live[d];
+					uint32_t nm = 0;
+					while (m) {
+						int i = __builtin_ctz(m);
+						const struct jscan_path *pp =
+							&s->paths[i];
+						if (pp->depth <= d) {
+							m &= m - 1;
+							continue;
+						}
+						uint32_t g = pp->same[d] & m;
+						if (pp->plen[d] == kl &&
+						    key_eq(pp->path[d], ks, kl))
+							nm |= g;
+						m &= ~g;
+					}
 					s->live[d + 1] = nm;
 				}
 			} else if (d < JSCAN_MAX_PATH) {
 				uint32_t m = s->live[d], nm = 0;
-				for (size_t i = 0; m; i++, m >>= 1)
-					if ((m & 1) && s->paths[i].depth > d &&
+				while (m) {
+					int i = __builtin_ctz(m);
+					m &= m - 1;
+					if (s->paths[i].depth > d &&
 					    s->paths[i].pidx[d] == (long)count)
 						nm |= 1u << i;
+				}
 				s->live[d + 1] = nm;
 			}
 			s->depth++;
@@ -365,9 +389,12 @@ static int scan_value(struct scan *s)
 		t = JSCAN_STRING;
 	} else if (c == 't' || c == 'f' || c == 'n') {
 		const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
-		size_t n = strlen(lit);
-		if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n))
+		size_t n = c == 'f' ? 5 : 4;
+		if ((size_t)(s->end - s->p) < n)
 			return -1;
+		for (size_t k = 1; k < n; k++)
+			if (s->p[k] != lit[k])
+				return -1;
 		s->p += n;
 		t = c == 't' ? JSCAN_TRUE : c == 'f' ? JSCAN_FALSE : JSCAN_NULL;
 	} else {
@@ -375,9 +402,9 @@ static int scan_value(struct scan *s)
 			return -1;
 	}
 done:
-	for (size_t i = 0; hits; i++, hits >>= 1) {
-		if (!(hits & 1))
-			continue;
+	while (hits) {
+		int i = __builtin_ctz(hits);
+		hits &= hits - 1;
 		struct jscan_field *f = &s->fields[i];
 		f->type = t;
 		f->count = count;
@@ -405,6 +432,15 @@ void jscan_compile(struct jscan_path *paths, size_t n)
 			f->pidx[d] = end != c && !*end && v >= 0 ? v : -1;
 		}
 	}
+	for (size_t i = 0; i < n && i < JSCAN_MAX_FIELDS; i++)
+		for (int d = 0; d < paths[i].depth && d < JSCAN_MAX_PATH; d++) {
+			uint32_t same = 0;
+			for (size_t j = 0; j < n && j < JSCAN_MAX_FIELDS; j++)
+				if (paths[j].depth > d &&
+				    !strcmp(paths[j].path[d], paths[i].path[d]))
+					same |= 1u << j;
+			paths[i].same[d] = same;
+		}
 }
 
 int jscan_parse(const char *str, size_t n, const struct jscan_path *paths,
@@ -517,11 +553,14 @@ size_t jscan_str_copy(const struct jscan_field *f, char *out)
 
 long long jscan_int(const struct jscan_field *f)
 {
-	char tmp[32];
-	size_t n = f->len < sizeof(tmp) - 1 ? f->len : sizeof(tmp) - 1;
-	memcpy(tmp, f->start, n);
-	tmp[n] = '\0';
-	return strtoll(tmp, NULL, 10);
+	/* The span is a validated JSON integer that fits in long long;
+	 * accumulate negatively so LLONG_MIN works too. */
+	const char *p = f->start, *end = f->start + f->len;
+	int neg = p < end && *p == '-';
+	long long v = 0;
+	for (p += neg; p < end; p++)
+		v = v * 10 - (*p - '0');
+	return neg ? v : -v;
 }
 
 int jscan_str_eq(const struct jscan_field *f, const char *lit)

@@ -39,6 +39,8 @@ struct jscan_path {
 	int depth;                  /* components used */
 	size_t plen[JSCAN_MAX_PATH]; /* filled by jscan_compile */
 	long pidx[JSCAN_MAX_PATH];   /* component as array index, or -1 */
+	uint32_t same[JSCAN_MAX_PATH]; /* paths with the same component at
+					  this depth (bit i = paths[i]) */
 };
 
 /* Where a path's value is in one parsed document. */
