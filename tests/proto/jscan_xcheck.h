@@ -12,17 +12,17 @@
 #include "proto/jscan.h"
 
 static struct jscan_path xc_paths[] = {
-	{{"error"}, 1, {0}, {0}},
-	{{"choices"}, 1, {0}, {0}},
-	{{"choices", "0", "text"}, 3, {0}, {0}},
-	{{"choices", "0", "delta", "content"}, 4, {0}, {0}},
-	{{"choices", "1"}, 2, {0}, {0}},
-	{{"usage", "completion_tokens"}, 2, {0}, {0}},
-	{{"usage"}, 1, {0}, {0}},
-	{{"token", "special"}, 2, {0}, {0}},
-	{{"0"}, 1, {0}, {0}},
-	{{"a", "b"}, 2, {0}, {0}},
-	{{NULL}, 0, {0}, {0}},
+	{.path = {"error"}, .depth = 1},
+	{.path = {"choices"}, .depth = 1},
+	{.path = {"choices", "0", "text"}, .depth = 3},
+	{.path = {"choices", "0", "delta", "content"}, .depth = 4},
+	{.path = {"choices", "1"}, .depth = 2},
+	{.path = {"usage", "completion_tokens"}, .depth = 2},
+	{.path = {"usage"}, .depth = 1},
+	{.path = {"token", "special"}, .depth = 2},
+	{.path = {"0"}, .depth = 1},
+	{.path = {"a", "b"}, .depth = 2},
+	{.path = {NULL}, .depth = 0},
 };
 #define XC_N (sizeof(xc_paths) / sizeof(xc_paths[0]))
 
