@@ -49,22 +49,26 @@ $(BUILD)/src/core/version.o: CFLAGS += -DINFBENCH_GIT_REV='"$(GIT_REV)"'
 
 $(BUILD)/%.o: %.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libinfbench.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 infbench$(if $(SANITIZE),-san): $(BUILD)/src/main.o $(BUILD)/libinfbench.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libinfbench.a tests/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libinfbench.a $(LDLIBS)
+	@echo "  TEST    $<"
+	@$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libinfbench.a $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libinfbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinfbench.a $(LDLIBS)
+	@echo "  BENCH   $<"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinfbench.a $(LDLIBS)
 
 test: all $(TEST_BIN)
 	@INFBENCH=./infbench$(if $(SANITIZE),-san) BUILD=$(BUILD) \

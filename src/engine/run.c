@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/assert.h"
@@ -770,6 +771,9 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 	size_t first = out->n;
 	rc = run_phase(&ph, out, &out->self, err);
 	out->self.wall_s = (double)(clock_now_ns() - ph.t0) / 1e9;
+	struct rusage ru;
+	if (!getrusage(RUSAGE_SELF, &ru))
+		out->self.peak_rss_kib = ru.ru_maxrss;
 	judge_client(&out->self, ph.nworkers);
 	if (stop_level)
 		out->interrupted = 1;

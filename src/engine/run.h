@@ -64,6 +64,7 @@ struct run_selfcheck {
 	uint64_t chunks;             /* streamed chunks handled */
 	double cpu_us_per_chunk;
 	double cpu_busy_frac;        /* cpu_s / (wall_s * threads) */
+	long peak_rss_kib;           /* process peak resident memory */
 	int client_limited;          /* thresholds exceeded */
 	char why[256];               /* which threshold, when limited */
 };

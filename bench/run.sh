@@ -1,0 +1,152 @@
+#!/bin/sh
+# run.sh - `make bench`: the client-overhead figures side by side in one run
+# (client pinned to one core, the built-in server to the other), plus the
+# parser, simulator and tokenizer micro-benchmarks. Prints a table and
+# writes bench/results.json. Figures are measured here, never assumed.
+# Env: BUILD (build dir), SHARED (../shared), BENCH_QUICK=1 for a short run.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+B=${BUILD:-build}
+INF=./infbench
+OUT=bench/results.json
+T=$(mktemp -d)
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT INT TERM
+Q=${BENCH_QUICK:-0}
+
+ncpu=$(nproc 2>/dev/null || echo 1)
+if command -v taskset >/dev/null 2>&1 && [ "$ncpu" -ge 2 ]; then
+	CPIN="taskset -c 0"; SPIN="taskset -c 1"; PINNED=true
+else
+	CPIN=""; SPIN=""; PINNED=false
+fi
+
+# server NAME ARGS...: start `infbench serve` pinned to the server core.
+server() {
+	name=$1; shift
+	$SPIN "$INF" serve "$@" --port 0 --port-file "$T/$name.port" -q \
+		--max-model-len 100000000 2>"$T/$name.err" &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$T/$name.port" ]; do
+		i=$((i + 1)); [ $i -gt 200 ] && { cat "$T/$name.err"; exit 1; }
+		sleep 0.05
+	done
+	eval "P_$name=$(cat "$T/$name.port")"
+}
+stop_servers() { for p in $PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; PIDS=""; }
+run() { # run PORT OUTFILE ARGS...
+	port=$1; out=$2; shift 2
+	$CPIN "$INF" run --url "http://127.0.0.1:$port" --threads 1 -q \
+		--result "$out" --csv /dev/null "$@" >/dev/null
+}
+j() { jq -r "$2" "$1"; }
+# p99 of |x - ref| over a jq stream of seconds, in microseconds
+p99_abs_us() { # FILE JQ-STREAM REF_S
+	jq -r "[ $2 | (. - $3) | if . < 0 then -. else . end ] | sort |
+		.[((length - 1) * 0.99 | floor)] * 1e6" "$1"
+}
+
+streams=64; bulk_tok=50000
+[ "$Q" = 1 ] && bulk_tok=10000
+
+echo "== client overhead (client on core 0, server on core 1: $PINNED)" >&2
+# 1. Raw limit vs infbench, bulk: every token as fast as the server can.
+server bulk --mock --bench-mode bulk
+raw=$($CPIN "$B/bench/rawread" "$P_bulk" $streams $bulk_tok)
+run "$P_bulk" "$T/bulk.json" -n $streams -c $streams --input-len 8 \
+	--output-len $bulk_tok
+stop_servers
+raw_tps=$(echo "$raw" | jq .tok_per_cpu_s)
+raw_wall=$(echo "$raw" | jq .tok_per_s)
+bulk_tok_total=$(j "$T/bulk.json" .total_output_tokens)
+bulk_cpu=$(j "$T/bulk.json" .run.client_check.client_cpu_s)
+bulk_tps=$(echo "$bulk_tok_total $bulk_cpu" | awk '{printf "%.0f", $1 / $2}')
+bulk_wall=$(j "$T/bulk.json" .output_throughput)
+
+# 2. Paced: one token per write (per TCP segment), at saturation.
+ps=512; pt=2000
+[ "$Q" = 1 ] && pt=500
+server paced --mock --bench-mode paced --ttft 0 --itl 1ms
+run "$P_paced" "$T/paced.json" -n $ps -c $ps --input-len 8 --output-len $pt
+stop_servers
+paced_tok=$(j "$T/paced.json" .total_output_tokens)
+paced_cpu=$(j "$T/paced.json" .run.client_check.client_cpu_s)
+paced_tps=$(echo "$paced_tok $paced_cpu" | awk '{printf "%.0f", $1 / $2}')
+paced_wall=$(j "$T/paced.json" .output_throughput)
+cpu_us_tok=$(echo "$paced_tok $paced_cpu" | awk '{printf "%.3f", $2 * 1e6 / $1}')
+
+# 3. Timing accuracy below saturation: 128 paced streams, TTFT 20 ms,
+# ITL 10 ms (12.8k tok/s).
+server timing --mock --bench-mode paced --ttft 20ms --itl 10ms
+run "$P_timing" "$T/timing.json" -n 128 -c 128 --input-len 8 \
+	--output-len 100
+stop_servers
+itl_err=$(p99_abs_us "$T/timing.json" '.itls[][]' 0.010)
+ttft_err=$(p99_abs_us "$T/timing.json" '.ttfts[]' 0.020)
+
+# 4. Send lateness, open loop at a rate the client holds.
+server lat --mock --ttft 1ms --itl 1ms
+run "$P_lat" "$T/lat.json" -n 4000 --rate 2000 --arrival constant \
+	--input-len 8 --output-len 2
+lateness=$(j "$T/lat.json" .run.client_check.send_lateness_p99_us)
+
+# 5. 10,000 concurrent idle streams: memory per stream.
+ns=10000
+[ "$Q" = 1 ] && ns=2000
+run "$P_lat" "$T/few.json" -n 10 -c 10 --input-len 8 --output-len 2
+stop_servers
+server idle --mock --ttft 3s --itl 1s
+run "$P_idle" "$T/many.json" -n $ns -c $ns --input-len 8 --output-len 2 \
+	--timeout 60s
+stop_servers
+held=$(j "$T/many.json" .completed)
+rss_few=$(j "$T/few.json" .run.client_check.peak_rss_kib)
+rss_many=$(j "$T/many.json" .run.client_check.peak_rss_kib)
+kib_stream=$(echo "$rss_many $rss_few $ns" | awk '{printf "%.2f", ($1 - $2) / $3}')
+
+# Micro-benchmarks.
+parse=$("$B/bench/parse_bench" 200000 2>&1)
+sim=$("$B/bench/sim_bench" 2>&1 | tail -5)
+
+cat >"$OUT" <<JSON
+{
+  "raw_limit_tok_s_per_core": $raw_tps,
+  "bulk_tok_s_per_core": $bulk_tps,
+  "paced_tok_s_per_core": $paced_tps,
+  "client_cpu_us_per_token": $cpu_us_tok,
+  "timing_err_p99_us": $itl_err,
+  "ttft_err_p99_us": $ttft_err,
+  "send_lateness_p99_us": $lateness,
+  "bulk_fraction_of_raw": $(echo "$bulk_tps $raw_tps" | awk '{printf "%.3f", $1 / $2}'),
+  "raw_wall_tok_s": $raw_wall,
+  "bulk_wall_tok_s": $bulk_wall,
+  "paced_wall_tok_s": $paced_wall,
+  "streams_held": $held,
+  "streams_target": $ns,
+  "kib_per_idle_stream": $kib_stream,
+  "pinned": $PINNED,
+  "quick": $([ "$Q" = 1 ] && echo true || echo false)
+}
+JSON
+
+printf '\n%-34s %14s  %s\n' "figure" "measured" "target"
+printf '%-34s %14.0f  %s\n' "raw limit tok/s per core" "$raw_tps" "(reference)"
+printf '%-34s %14.0f  %s\n' "bulk tok/s per core" "$bulk_tps" ">= 50% of raw"
+printf '%-34s %14.0f  %s\n' "paced tok/s per core" "$paced_tps" ">= 1,000,000"
+printf '%-34s %14.3f  %s\n' "client CPU us per token" "$cpu_us_tok" "<= 1.0"
+printf '%-34s %14.1f  %s\n' "ITL error p99 us (128 streams)" "$itl_err" "<= 100"
+printf '%-34s %14.1f  %s\n' "TTFT error p99 us" "$ttft_err" "<= 1000"
+printf '%-34s %14.1f  %s\n' "send lateness p99 us (2000 req/s)" "$lateness" "(reported)"
+printf '%-34s %14s  %s\n' "streams held" "$held/$ns" "10,000"
+printf '%-34s %14.2f  %s\n' "KiB per idle stream" "$kib_stream" "<= 10"
+echo
+echo "$parse"
+echo
+echo "$sim"
+if [ -x "$B/bench/tokenizer_bench" ] && [ -d "${SHARED:-../shared}/data" ]; then
+	echo
+	"$B/bench/tokenizer_bench" 2>&1 | tail -12
+fi
+echo
+echo "wrote $OUT"
