@@ -7,6 +7,8 @@ const struct command commands[] = {
 	{"run", "drive a server's streaming API and measure it", cmd_run},
 	{"version", "print version and build information", cmd_version},
 	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
+	{"diff", "environment, configuration and metric differences of two "
+		 "results files", cmd_diff},
 	{NULL, NULL, NULL},
 };
 

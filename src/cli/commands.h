@@ -32,5 +32,6 @@ void commands_usage(FILE *f);
 int cmd_version(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif
