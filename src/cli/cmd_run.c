@@ -888,8 +888,13 @@ int cmd_run(int argc, char **argv)
 	      gen_url, model ? model : "(none)",
 	      o.duration_s > 0 ? "duration-bound" : "count-bound", cfg.threads,
 	      cfg.threads == 1 ? "" : "s");
+	if (rtel_start(tel)) {
+		errorf("run: interrupted before the load started (idle "
+		       "baseline): nothing measured, no results written");
+		rc = EXIT_INTERRUPTED;
+		goto out;
+	}
 	run_install_signals();
-	rtel_start(tel);
 	/* The telemetry window is the whole run_execute call (warm-up
 	 * included): the engine reports its t0 only as wall-clock time, and
 	 * window summaries are computed as readings arrive, so the window

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,9 +129,18 @@ struct rtel *rtel_new(const struct rtel_cfg *cfg)
 	if (!t->gpu && t->gpu_kind != RTEL_GPU_NONE)
 		notef("gpu: not sampled: %s", t->gpu_note);
 
+	double idle = cfg->idle_baseline_s;
+	if (idle < 0)
+		idle = t->gpu ? RTEL_DEFAULT_IDLE_S : 0;
+	t->idle_s = idle;
+	return t;
+}
+
+static void collect_fingerprint(struct rtel *t)
+{
 	struct fp_cfg fc = {
 		.server_url = t->base_url,
-		.timeout_ns = cfg->http_timeout_ns,
+		.timeout_ns = t->cfg.http_timeout_ns,
 		.no_gpu = t->gpu_kind != RTEL_GPU_NVML,
 	};
 	t->fp = fingerprint_collect(&fc);
@@ -138,34 +149,58 @@ struct rtel *rtel_new(const struct rtel_cfg *cfg)
 		 * NVML would describe this client's machine, not the
 		 * server's. */
 		json_t *g = json_object_get(t->fp, "gpu");
-		json_object_set_new(g, "note", json_string(t->gpu_note[0]
-								   ? t->gpu_note
-								   : "from the "
-								     "DCGM "
-								     "exporter"));
+		json_object_set_new(g, "note",
+				    json_string(t->gpu_note[0]
+							? t->gpu_note
+							: "from the DCGM "
+							  "exporter"));
 	}
-	double idle = cfg->idle_baseline_s;
-	if (idle < 0)
-		idle = t->gpu ? RTEL_DEFAULT_IDLE_S : 0;
-	t->idle_s = idle;
-	return t;
 }
 
-void rtel_start(struct rtel *t)
+/* Set by SIGINT/SIGTERM during the idle baseline only. */
+static volatile int rtel_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	rtel_interrupted = 1;
+}
+
+int rtel_start(struct rtel *t)
 {
 	if (t->started)
-		return;
+		return 0;
 	t->started = 1;
+	int64_t t_start = clock_now_ns();
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	rtel_interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	/* The sampler threads inherit a mask without SIGINT/SIGTERM, so a
+	 * Ctrl-C reaches (and wakes) this thread, not one of them. */
+	sigset_t block, old_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 	if (t->srv && scrape_start(t->srv))
 		warnf("metrics: cannot start the scraper thread");
 	if (t->gpu && gpu_sampler_start(t->gpu))
 		warnf("gpu: cannot start the sampler thread");
-	if (t->idle_s > 0) {
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	/* collected while the idle baseline runs: no load yet */
+	collect_fingerprint(t);
+	if (t->idle_s > 0 && !rtel_interrupted) {
 		notef("telemetry: %.2g s idle baseline", t->idle_s);
-		clock_sleep_until_ns(clock_now_ns() +
-					     (int64_t)(t->idle_s * 1e9),
-				     NULL);
+		clock_sleep_until_ns(t_start + (int64_t)(t->idle_s * 1e9),
+				     &rtel_interrupted);
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rtel_interrupted ? -EINTR : 0;
 }
 
 void rtel_window_begin(struct rtel *t, int64_t t_ns)

@@ -54,16 +54,18 @@ struct rtel_run {
 struct rtel;
 
 /* Opens the metrics scraper and the GPU source (a missing GPU is one
- * notef line, never fatal) and collects the fingerprint (blocking GETs of
- * the server's info routes). cfg strings are copied. Never NULL; the caller
+ * notef line, never fatal). cfg strings are copied. Never NULL; the caller
  * frees with rtel_free. */
 struct rtel *rtel_new(const struct rtel_cfg *cfg);
 /* Stops what is running and frees. NULL-safe. */
 void rtel_free(struct rtel *t);
 
-/* Starts the scraper and GPU threads, then waits the idle baseline (GPU
- * readings before the window become the baseline). */
-void rtel_start(struct rtel *t);
+/* Starts the scraper and GPU threads, collects the fingerprint (blocking
+ * GETs of the server's info routes) and waits out the rest of the idle
+ * baseline (GPU readings before the window become the baseline). Catches
+ * SIGINT/SIGTERM meanwhile (previous handlers restored on return): 0, or
+ * -EINTR when one arrived (the caller should not start the load). */
+int rtel_start(struct rtel *t);
 /* Marks the measurement window (monotonic ns). begin must be called before
  * the load starts: summaries are computed as readings arrive. */
 void rtel_window_begin(struct rtel *t, int64_t t_ns);
@@ -76,7 +78,7 @@ void rtel_stop(struct rtel *t);
 void rtel_finish(struct rtel *t, const struct rtel_run *r);
 
 /* Borrowed blocks (valid until rtel_free); NULL before rtel_finish
- * (fingerprint: available from rtel_new). */
+ * (fingerprint: available from rtel_start). */
 json_t *rtel_server_json(struct rtel *t);
 json_t *rtel_gpu_json(struct rtel *t);
 json_t *rtel_memeff_json(struct rtel *t);

@@ -4,9 +4,12 @@
  * (preallocated) case, disabled sources, and the JSON blocks. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/run_telemetry.h"
 #include "core/clock.h"
@@ -260,6 +263,50 @@ static void test_nvml_absent(void)
 	unsetenv("INFBENCH_NVML_LIB");
 }
 
+static void *send_sigint(void *arg)
+{
+	(void)arg;
+	sigset_t b;
+	sigemptyset(&b);
+	sigaddset(&b, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &b, NULL); /* delivered to the main thread */
+	sleep_s(0.1);
+	kill(getpid(), SIGINT);
+	return NULL;
+}
+
+static void keep_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Ctrl-C during the idle baseline ends it at once and is reported; the
+ * caller's handler is back afterwards. */
+static void test_interrupt_during_baseline(void)
+{
+	struct sigaction sa, now;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keep_handler;
+	sigaction(SIGINT, &sa, NULL);
+	struct rtel_cfg c;
+	rtel_cfg_init(&c);
+	c.metrics_url = "none";
+	c.gpu = "none";
+	c.idle_baseline_s = 5;
+	struct rtel *t = rtel_new(&c);
+	pthread_t th;
+	int64_t t0 = clock_now_ns();
+	ASSERT_EQ(pthread_create(&th, NULL, send_sigint, NULL), 0);
+	ASSERT_EQ(rtel_start(t), -EINTR);
+	pthread_join(th, NULL);
+	ASSERT_TRUE(clock_now_ns() - t0 < 2 * NS_PER_S);
+	sigaction(SIGINT, NULL, &now);
+	ASSERT_TRUE(now.sa_handler == keep_handler);
+	rtel_free(t);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &sa, NULL);
+}
+
 static void test_gpu_spec(void)
 {
 	const char *why = NULL;
@@ -276,6 +323,7 @@ int main(void)
 	TEST_RUN(test_gpu_spec);
 	TEST_RUN(test_sources_disabled);
 	TEST_RUN(test_nvml_absent);
+	TEST_RUN(test_interrupt_during_baseline);
 	TEST_RUN(test_dcgm_and_vllm_window);
 	TEST_RUN(test_flat_prealloc_explained);
 	return TEST_DONE();
