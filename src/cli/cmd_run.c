@@ -1,9 +1,10 @@
 /* cmd_run.c - `infbench run`: drive one server's streaming API.
  *
- * Owns the run command's option table, its validation, target discovery
- * (model and context length from /v1/models or /info) and the hand-off:
- * config -> engine/run -> results summary -> table, JSON, CSV. Exit codes
- * in cli/commands.h.
+ * Owns the run command's option table, its validation, `--from` (repeat a
+ * stored run's command line with overrides), target discovery (model and
+ * context length from /v1/models or /info) and the hand-off: config ->
+ * telemetry start -> engine/run -> results summary -> table, JSON, CSV.
+ * Exit codes in cli/commands.h.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -18,6 +19,8 @@
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/run_report.h"
+#include "cli/run_telemetry.h"
+#include "core/assert.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/msg.h"
@@ -25,6 +28,8 @@
 #include "core/xmalloc.h"
 #include "engine/run.h"
 #include "net/client.h"
+#include "results/json.h"
+#include "telemetry/tstat.h"
 
 struct run_opts {
 	char *url, *api, *endpoint, *model;
@@ -43,6 +48,10 @@ struct run_opts {
 	char *result, *csv, *label;
 	char *percentiles, *percentile_metrics, *slo;
 	double max_error_rate;
+	char *metrics_url, *gpu, *from;
+	double metrics_interval_s, gpu_interval_s, idle_baseline_s;
+	long long server_pid;
+	double weights_gb, kv_bytes_per_token, kv_pool_tokens;
 	int verbose, quiet;
 };
 
@@ -146,6 +155,42 @@ static const struct opt run_table[] = {
 	 NULL},
 	{"max-error-rate", 0, OPT_DOUBLE, O(max_error_rate), "1", "X",
 	 "exit 3 when failed/attempted exceeds X (0..1)", NULL, NULL},
+	{"metrics-url", 0, OPT_STR, O(metrics_url), NULL, "URL|none",
+	 "server Prometheus metrics to scrape during the run (default "
+	 "<base URL>/metrics; none = off)",
+	 NULL, NULL},
+	{"metrics-interval", 0, OPT_DURATION, O(metrics_interval_s), "1s",
+	 NULL, "server metrics scrape interval", NULL, NULL},
+	{"gpu", 0, OPT_STR, O(gpu), "nvml", "SRC",
+	 "GPU telemetry: nvml (local, via dlopen) | dcgm:URL (DCGM exporter) "
+	 "| none; without NVML the run goes on with a note",
+	 NULL, NULL},
+	{"gpu-interval", 0, OPT_DURATION, O(gpu_interval_s), "100ms", NULL,
+	 "GPU sampling interval", NULL, NULL},
+	{"server-pid", 0, OPT_INT, O(server_pid), "0", "PID",
+	 "server process: its (and its children's) GPU memory is read and "
+	 "used for memory efficiency (0 = all compute processes)",
+	 NULL, NULL},
+	{"idle-baseline", 0, OPT_DURATION, O(idle_baseline_s), NULL, NULL,
+	 "sample the GPU this long before the run for the idle baseline "
+	 "(default 1s with a GPU source, else 0)",
+	 NULL, NULL},
+	{"weights-gb", 0, OPT_DOUBLE, O(weights_gb), NULL, "GB",
+	 "model weights on the GPUs in GB (1e9 B) for memory efficiency "
+	 "(default: the idle baseline stands in)",
+	 NULL, NULL},
+	{"kv-bytes-per-token", 0, OPT_DOUBLE, O(kv_bytes_per_token), NULL,
+	 "B", "KV cache bytes per token (2 x layers x kv_heads x head_dim x "
+	 "dtype bytes)",
+	 NULL, NULL},
+	{"kv-pool-tokens", 0, OPT_DOUBLE, O(kv_pool_tokens), NULL, "N",
+	 "KV pool capacity in tokens (default: from the server's metrics, "
+	 "e.g. vLLM num_gpu_blocks x block_size)",
+	 NULL, NULL},
+	{"from", 0, OPT_STR, O(from), NULL, "RESULTS.json",
+	 "repeat the run stored in a results file (its command line); "
+	 "options given here override it",
+	 NULL, NULL},
 	{"verbose", 'v', OPT_COUNT, O(verbose), NULL, NULL,
 	 "more diagnostics (-vv: libcurl's too)", NULL, NULL},
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
@@ -157,7 +202,7 @@ static const struct opt run_table[] = {
 static const struct opts_cmd run_cmd = {
 	"run",
 	"infbench run --url URL [--api openai-completions|openai-chat|tgi] "
-	"[options]",
+	"[options] | infbench run --from RESULTS.json [options]",
 	"Drive a server's streaming API with a synthetic workload, time every "
 	"chunk, account for every request, and report vLLM-compatible and "
 	"corrected metrics.",
@@ -165,6 +210,311 @@ static const struct opts_cmd run_cmd = {
 	0,
 	0,
 };
+
+#define RUN_NOPTS (sizeof(run_table) / sizeof(run_table[0]) - 1)
+#define RUN_MAX_REPEAT_ARGS 4096 /* tokens of a stored command line */
+#define REDACTED_SUFFIX ": <redacted>" /* run_report.c's redaction */
+
+/* Values that mean "not given" where zero is meaningful. */
+static void opts_preset(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->temperature = NAN;
+	o->idle_baseline_s = -1;
+	o->weights_gb = o->kv_bytes_per_token = o->kv_pool_tokens = NAN;
+}
+
+static int opt_index(const char *name)
+{
+	for (size_t i = 0; i < RUN_NOPTS; i++)
+		if (!strcmp(run_table[i].name, name))
+			return (int)i;
+	ASSERT(0 && "unknown run option");
+	return -1;
+}
+
+/* Which options the last opts_parse of run_cmd saw given. */
+static void given_flags(unsigned char *g)
+{
+	for (size_t i = 0; i < RUN_NOPTS; i++)
+		g[i] = (unsigned char)opts_given(&run_cmd, run_table[i].name);
+}
+
+/* Moves option op's value from src to dst; dst's old value is freed and
+ * src's emptied. */
+static void opt_move(const struct opt *op, struct run_opts *dst,
+		     struct run_opts *src)
+{
+	char *d = (char *)dst + op->off, *s = (char *)src + op->off;
+	size_t n;
+	switch (op->type) {
+	case OPT_BOOL:
+	case OPT_COUNT:
+		n = sizeof(int);
+		break;
+	case OPT_INT:
+		n = sizeof(long long);
+		break;
+	case OPT_DOUBLE:
+	case OPT_DURATION:
+	case OPT_DURATION_MS:
+		n = sizeof(double);
+		break;
+	case OPT_STR:
+		free(*(char **)d);
+		n = sizeof(char *);
+		break;
+	case OPT_LIST: {
+		struct opt_list *l = (struct opt_list *)d;
+		for (size_t i = 0; i < l->n; i++)
+			free(l->items[i]);
+		free(l->items);
+		n = sizeof(struct opt_list);
+		break;
+	}
+	default:
+		return;
+	}
+	memcpy(d, s, n);
+	if (op->type == OPT_STR || op->type == OPT_LIST)
+		memset(s, 0, n);
+}
+
+/* Shortest of %.15g..%.17g that reads back as x, plus suffix; caller
+ * frees. */
+static char *fmt_exact(double x, const char *suffix)
+{
+	char *s = NULL;
+	for (int prec = 15; prec <= 17; prec++) {
+		free(s);
+		s = xasprintf("%.*g", prec, x);
+		if (strtod(s, NULL) == x)
+			break;
+	}
+	char *r = xasprintf("%s%s", s, suffix);
+	free(s);
+	return r;
+}
+
+static void argv_push(char ***v, int *n, size_t *cap, char *s)
+{
+	xgrow((void **)v, cap, (size_t)*n + 2, sizeof(char *));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+/* "run" followed by every option with keep[i], in table order, as
+ * "--name" "value" pairs (booleans as --name=0|1, counts repeated), each
+ * parsing back to the same value. Caller frees with argv_free. */
+static char **canonical_argv(const struct run_opts *o,
+			     const unsigned char *keep, int *argc)
+{
+	char **v = NULL;
+	size_t cap = 0;
+	int n = 0;
+	argv_push(&v, &n, &cap, xstrdup("run"));
+	for (size_t i = 0; i < RUN_NOPTS; i++) {
+		const struct opt *op = &run_table[i];
+		const char *f = (const char *)o + op->off;
+		if (!keep[i])
+			continue;
+		char *val = NULL;
+		switch (op->type) {
+		case OPT_BOOL:
+			argv_push(&v, &n, &cap,
+				  xasprintf("--%s=%d", op->name,
+					    *(const int *)f ? 1 : 0));
+			continue;
+		case OPT_COUNT:
+			for (int k = 0; k < *(const int *)f; k++)
+				argv_push(&v, &n, &cap,
+					  xasprintf("--%s", op->name));
+			continue;
+		case OPT_INT:
+			val = xasprintf("%lld", *(const long long *)f);
+			break;
+		case OPT_DOUBLE: {
+			double x = *(const double *)f;
+			if (isnan(x))
+				continue; /* preset "not given" */
+			val = isinf(x) ? xstrdup(x > 0 ? "inf" : "-inf")
+				       : fmt_exact(x, "");
+			break;
+		}
+		case OPT_DURATION:
+		case OPT_DURATION_MS: {
+			double x = *(const double *)f;
+			if (x < 0)
+				continue; /* preset "not given" */
+			val = fmt_exact(x, "s");
+			break;
+		}
+		case OPT_STR:
+			if (!*(char *const *)f)
+				continue;
+			val = xstrdup(*(char *const *)f);
+			break;
+		case OPT_LIST: {
+			const struct opt_list *l = (const struct opt_list *)f;
+			for (size_t k = 0; k < l->n; k++) {
+				argv_push(&v, &n, &cap,
+					  xasprintf("--%s", op->name));
+				argv_push(&v, &n, &cap, xstrdup(l->items[k]));
+			}
+			continue;
+		}
+		}
+		argv_push(&v, &n, &cap, xasprintf("--%s", op->name));
+		argv_push(&v, &n, &cap, val);
+	}
+	*argc = n;
+	return v;
+}
+
+static void argv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* --from: o holds the new command line's options (just parsed). Loads the
+ * stored run's command line, applies the options given now on top of it,
+ * and returns the result as a canonical argv (*cargv, caller frees with
+ * argv_free) and the names overridden (*overrides, new JSON array).
+ * The stored --result/--csv are dropped (never overwrite the original's
+ * files) and so are headers redacted when stored. 0 or -EINVAL (printed). */
+static int repeat_from(struct run_opts *o, char ***cargv, int *cargc,
+		       json_t **overrides)
+{
+	int rc = -EINVAL;
+	unsigned char gnew[RUN_NOPTS], gold[RUN_NOPTS], keep[RUN_NOPTS];
+	json_t *doc = NULL, *ov = json_array();
+	char **sargv = NULL;
+	char err[256] = "";
+	struct run_opts so;
+	opts_preset(&so);
+	given_flags(gnew);
+
+	int lrc = results_json_load(o->from, &doc, err, sizeof(err));
+	if (lrc) {
+		errorf("run --from %s: %s", o->from,
+		       lrc == -EINVAL ? err : strerror(-lrc));
+		goto out;
+	}
+	json_t *run = json_object_get(doc, "run");
+	json_t *cl = json_object_get(run, "command_line");
+	size_t ncl = json_array_size(cl);
+	const char *cmd1 = json_string_value(json_array_get(cl, 1));
+	if (ncl < 2 || ncl > RUN_MAX_REPEAT_ARGS || !cmd1 ||
+	    strcmp(cmd1, "run")) {
+		errorf("run --from %s: no run.command_line of an 'infbench "
+		       "run' in it",
+		       o->from);
+		goto out;
+	}
+	sargv = xcalloc(ncl, sizeof(char *));
+	for (size_t i = 1; i < ncl; i++) {
+		const char *a = json_string_value(json_array_get(cl, i));
+		if (!a) {
+			errorf("run --from %s: run.command_line[%zu] is not "
+			       "a string",
+			       o->from, i);
+			goto out;
+		}
+		sargv[i - 1] = (char *)a; /* borrowed from doc */
+	}
+	if (opts_parse(&run_cmd, (int)ncl - 1, sargv, &so, NULL, NULL)) {
+		errorf("run --from %s: its stored command line does not parse "
+		       "(see above)",
+		       o->from);
+		goto out;
+	}
+	given_flags(gold);
+	if (so.from) {
+		errorf("run --from %s: its stored command line itself uses "
+		       "--from",
+		       o->from);
+		goto out;
+	}
+	/* Secrets were redacted when stored: they cannot be repeated. */
+	struct opt_list *h = &so.headers;
+	size_t k = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		size_t n = strlen(h->items[i]), m = strlen(REDACTED_SUFFIX);
+		if (n >= m && !strcmp(h->items[i] + n - m, REDACTED_SUFFIX)) {
+			warnf("run --from: header '%.*s' was redacted in the "
+			      "results; give it again with -H",
+			      (int)(n - m), h->items[i]);
+			free(h->items[i]);
+		} else {
+			h->items[k++] = h->items[i];
+		}
+	}
+	h->n = k;
+	/* The URL may have come from $INFBENCH_URL: config.url has it. */
+	const char *cu = json_string_value(
+		json_object_get(json_object_get(run, "config"), "url"));
+	if (!so.url && cu) {
+		so.url = xstrdup(cu);
+		gold[opt_index("url")] = 1;
+	}
+	int ifrom = opt_index("from");
+	for (size_t i = 0; i < RUN_NOPTS; i++) {
+		keep[i] = gold[i];
+		if (gnew[i] && (int)i != ifrom) {
+			opt_move(&run_table[i], &so, o);
+			json_array_append_new(ov, json_string(run_table[i].name));
+			keep[i] = 1;
+		}
+	}
+	keep[ifrom] = 0;
+	if (!gnew[opt_index("result")])
+		keep[opt_index("result")] = 0;
+	if (!gnew[opt_index("csv")])
+		keep[opt_index("csv")] = 0;
+	*cargv = canonical_argv(&so, keep, cargc);
+	*overrides = ov;
+	ov = NULL;
+	rc = 0;
+out:
+	opts_free(&run_cmd, &so);
+	free(sargv);
+	json_decref(doc);
+	json_decref(ov);
+	return rc;
+}
+
+/* run.config.telemetry: the telemetry options as used. */
+static json_t *telemetry_config_json(const struct run_opts *o)
+{
+	json_t *t = json_object();
+	json_object_set_new(t, "metrics_url", o->metrics_url
+							? json_string(o->metrics_url)
+							: json_string("<base>/metrics"));
+	json_object_set_new(t, "metrics_interval_s",
+			    json_real(o->metrics_interval_s));
+	json_object_set_new(t, "gpu", json_string(o->gpu));
+	json_object_set_new(t, "gpu_interval_s", json_real(o->gpu_interval_s));
+	json_object_set_new(t, "server_pid", json_integer(o->server_pid));
+	json_object_set_new(t, "idle_baseline_s",
+			    o->idle_baseline_s >= 0
+				    ? json_real(o->idle_baseline_s)
+				    : json_string("auto"));
+	json_object_set_new(t, "weights_gb", tjson_num(o->weights_gb));
+	json_object_set_new(t, "kv_bytes_per_token",
+			    tjson_num(o->kv_bytes_per_token));
+	json_object_set_new(t, "kv_pool_tokens", tjson_num(o->kv_pool_tokens));
+	return t;
+}
+
+/* A given (non-NaN) value that is not a finite positive number. */
+static int bad_optional_pos(double x)
+{
+	return !isnan(x) && !(x > 0 && isfinite(x));
+}
 
 /* Split URL into base (scheme://host[:port]) and path. */
 static int split_url(const char *url, char **base, char **path)
@@ -297,19 +647,36 @@ int cmd_run(int argc, char **argv)
 	struct curl_slist *hdrs = NULL;
 	char *base = NULL, *path = NULL, *gen_url = NULL, *model = NULL;
 	char *err = NULL, *result = NULL, *csv = NULL;
-	json_t *meta = NULL;
+	json_t *meta = NULL, *overrides = NULL;
+	struct rtel *tel = NULL;
+	char **rargv = NULL, *repeat_of = NULL;
+	int rargc = 0;
 	int rc = EXIT_USAGE;
 	const char *why;
 	long long max_ctx = 0;
 
-	memset(&o, 0, sizeof(o));
+	opts_preset(&o);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&out, 0, sizeof(out));
-	o.temperature = NAN;
 	int prc = opts_parse(&run_cmd, argc, argv, &o, NULL, NULL);
 	if (prc) {
 		rc = prc > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
+	}
+	if (o.from) {
+		/* The merged command line is parsed once more, so the options
+		 * and opts_given() describe exactly what is recorded. */
+		repeat_of = xstrdup(o.from);
+		if (repeat_from(&o, &rargv, &rargc, &overrides))
+			goto out;
+		opts_free(&run_cmd, &o);
+		opts_preset(&o);
+		if (opts_parse(&run_cmd, rargc, rargv, &o, NULL, NULL)) {
+			errorf("run --from %s: the merged command line does "
+			       "not parse",
+			       repeat_of);
+			goto out;
+		}
 	}
 	msg_level = o.quiet ? MSG_QUIET : o.verbose ? MSG_VERBOSE : MSG_NORMAL;
 
@@ -383,6 +750,32 @@ int cmd_run(int argc, char **argv)
 			errorf("run: --extra-body is not a JSON object");
 			goto out;
 		}
+	}
+	if (o.metrics_url && strcmp(o.metrics_url, "none") &&
+	    strncmp(o.metrics_url, "http://", 7) &&
+	    strncmp(o.metrics_url, "https://", 8)) {
+		errorf("run: --metrics-url must be an http(s):// URL or none");
+		goto out;
+	}
+	if (rtel_gpu_spec_check(o.gpu, &why)) {
+		errorf("run: --gpu '%s': %s", o.gpu, why);
+		goto out;
+	}
+	if (o.server_pid < 0 || o.server_pid > 0x7fffffffLL) {
+		errorf("run: --server-pid must be a process id (or 0)");
+		goto out;
+	}
+	if (!(o.metrics_interval_s > 0) || !(o.gpu_interval_s > 0)) {
+		errorf("run: --metrics-interval and --gpu-interval must be > "
+		       "0");
+		goto out;
+	}
+	if (bad_optional_pos(o.weights_gb) ||
+	    bad_optional_pos(o.kv_bytes_per_token) ||
+	    bad_optional_pos(o.kv_pool_tokens)) {
+		errorf("run: --weights-gb, --kv-bytes-per-token and "
+		       "--kv-pool-tokens must be finite and > 0");
+		goto out;
 	}
 	cfg.arrivals.rate = o.rate;
 	cfg.arrivals.seed = (uint64_t)o.seed;
@@ -477,12 +870,41 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	struct rtel_cfg tc;
+	rtel_cfg_init(&tc);
+	tc.base_url = base;
+	tc.metrics_url = o.metrics_url;
+	tc.metrics_interval_s = o.metrics_interval_s;
+	tc.gpu = o.gpu;
+	tc.gpu_interval_s = o.gpu_interval_s;
+	tc.server_pid = o.server_pid;
+	tc.idle_baseline_s = o.idle_baseline_s;
+	tc.weights_bytes = o.weights_gb * 1e9;
+	tc.kv_bytes_per_token = o.kv_bytes_per_token;
+	tc.kv_pool_tokens = o.kv_pool_tokens;
+	tel = rtel_new(&tc);
+
 	notef("run: %s %s, model %s, %s requests, %d thread%s", cfg.api->name,
 	      gen_url, model ? model : "(none)",
 	      o.duration_s > 0 ? "duration-bound" : "count-bound", cfg.threads,
 	      cfg.threads == 1 ? "" : "s");
+	if (rtel_start(tel)) {
+		errorf("run: interrupted before the load started (idle "
+		       "baseline): nothing measured, no results written");
+		rc = EXIT_INTERRUPTED;
+		goto out;
+	}
 	run_install_signals();
+	/* The telemetry window is the whole run_execute call (warm-up
+	 * included): the engine reports its t0 only as wall-clock time, and
+	 * window summaries are computed as readings arrive, so the window
+	 * must open before the engine starts. */
+	int64_t win_begin = clock_now_ns(), wall_begin = clock_wall_ns();
+	rtel_window_begin(tel, win_begin);
 	int erc = run_execute(&cfg, &out, &err);
+	int64_t win_end = clock_now_ns();
+	rtel_window_end(tel, win_end);
+	rtel_stop(tel);
 	if (erc) {
 		errorf("run: %s", err ? err : "failed");
 		if (!out.n)
@@ -491,14 +913,44 @@ int cmd_run(int argc, char **argv)
 	if (out.interrupted)
 		warnf("run interrupted: writing partial results");
 
-	report_add_meta(meta, argc, argv, &cfg, &out, model, max_ctx, o.label);
+	/* Timelines are relative to the engine's t0: its wall-clock stamp
+	 * mapped onto the monotonic clock through the pair read at the
+	 * window's start (a wall-clock step in between falls back to the
+	 * window start). */
+	struct rtel_run rr = {0};
+	rr.t0_ns = out.t0_wall_ns - wall_begin + win_begin;
+	rr.t0_from = "engine t0 (wall clock mapped to monotonic)";
+	if (!out.t0_wall_ns || rr.t0_ns < win_begin || rr.t0_ns > win_end) {
+		rr.t0_ns = win_begin;
+		rr.t0_from = "window begin";
+	}
+	rr.window_has_warmup = cfg.warmup > 0;
+	rr.in_len = dist_mean(&cfg.in_dist);
+	rr.out_len = dist_mean(&cfg.out_dist);
+
+	if (rargv)
+		report_add_meta(meta, rargc, rargv, &cfg, &out, model, max_ctx,
+				o.label);
+	else
+		report_add_meta(meta, argc, argv, &cfg, &out, model, max_ctx,
+				o.label);
+	json_object_set_new(json_object_get(meta, "config"), "telemetry",
+			    telemetry_config_json(&o));
+	if (repeat_of) {
+		json_object_set_new(meta, "repeat_of", json_string(repeat_of));
+		json_object_set(meta, "repeat_overrides", overrides);
+	}
 	rc = report_run(&rcfg, &out, meta, o.label ? o.label : "run", result,
-			csv, o.max_error_rate);
+			csv, o.max_error_rate, tel, &rr);
 	if (out.interrupted && rc == EXIT_OK)
 		rc = EXIT_INTERRUPTED;
 out:
+	rtel_free(tel);
 	run_output_free(&out);
 	json_decref(meta);
+	json_decref(overrides);
+	argv_free(rargv);
+	free(repeat_of);
 	curl_slist_free_all(hdrs);
 	free(base);
 	free(path);

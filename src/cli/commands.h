@@ -36,5 +36,6 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

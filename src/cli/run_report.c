@@ -191,9 +191,36 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 	json_object_set_new(meta, "client_check", s);
 }
 
+/* fingerprint.workload: what was run, beside what it ran on. The tokenizer
+ * hash is null: prompts are synthesized by estimate, no tokenizer is
+ * loaded. */
+static void fingerprint_workload(json_t *fp, json_t *meta)
+{
+	json_t *cfg = json_object_get(meta, "config");
+	json_t *w = json_object();
+	json_object_set(w, "model", json_object_get(cfg, "model")
+					    ? json_object_get(cfg, "model")
+					    : json_null());
+	json_object_set_new(w, "tokenizer_hash", json_null());
+	json_t *cl = json_object_get(meta, "command_line");
+	json_object_set(w, "command_line", cl ? cl : json_null());
+	if (json_object_get(meta, "repeat_of"))
+		json_object_set(w, "repeat_of",
+				json_object_get(meta, "repeat_of"));
+	json_object_set_new(w, "scenario",
+			    cfg ? json_deep_copy(cfg) : json_null());
+	json_t *seeds = json_object();
+	json_object_set(seeds, "seed", json_object_get(cfg, "seed")
+					       ? json_object_get(cfg, "seed")
+					       : json_null());
+	json_object_set_new(w, "seeds", seeds);
+	json_object_set_new(fp, "workload", w);
+}
+
 int report_run(const struct summary_config *c, const struct run_output *out,
 	       json_t *meta, const char *label, const char *result,
-	       const char *csv, double max_error_rate)
+	       const char *csv, double max_error_rate, struct rtel *tel,
+	       struct rtel_run *rr)
 {
 	struct summary s;
 	json_t *doc = NULL;
@@ -204,6 +231,13 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 		return EXIT_FAIL;
 	}
 	results_table_print(stdout, label, &s);
+	if (tel) {
+		rr->out_tok_s = s.output_throughput;
+		rtel_finish(tel, rr);
+		if (rtel_fingerprint(tel))
+			fingerprint_workload(rtel_fingerprint(tel), meta);
+		rtel_print(tel, stdout);
+	}
 	fflush(stdout);
 	if (out->self.client_limited)
 		warnf("the client may have limited this run (%s); use more "
@@ -215,6 +249,8 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 		o.meta = meta;
 		o.interrupted = out->interrupted;
 		doc = results_json_build(&s, out->recs, out->n, &o);
+		if (doc && tel)
+			rtel_add_json(tel, doc);
 		int wrc = doc ? results_json_write(result, doc) : -EINVAL;
 		if (wrc) {
 			errorf("cannot write %s: %s", result, strerror(-wrc));

@@ -4,14 +4,15 @@
  * summary configuration from the command line (percentiles, metrics, SLOs),
  * the "run" metadata block (command line with secrets redacted, config,
  * client self-check), the console table on stdout, the results JSON and
- * per-request CSV, and the exit code policy (--max-error-rate,
- * client-limited warning). Single-threaded, called once per run.
+ * per-request CSV, the telemetry block and blocks (cli/run_telemetry.h),
+ * and the exit code policy (--max-error-rate, client-limited warning). Single-threaded, called once per run.
  */
 #ifndef INFBENCH_CLI_RUN_REPORT_H
 #define INFBENCH_CLI_RUN_REPORT_H
 
 #include <jansson.h>
 
+#include "cli/run_telemetry.h"
 #include "engine/run.h"
 #include "results/summary.h"
 
@@ -39,10 +40,15 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 		     const char *model, long long max_ctx, const char *label);
 
 /* Summarise, print the table, write result (JSON) and csv when non-NULL.
- * Returns the process exit code (EXIT_OK, EXIT_FAIL when a file could not
- * be written, EXIT_ERROR_RATE past max_error_rate). */
+ * With tel (may be NULL): completes the telemetry (rtel_finish with rr,
+ * whose out_tok_s is filled here from the summary), prints its block after
+ * the table and adds its blocks to the results; the fingerprint also gets a
+ * "workload" object (model, tokenizer hash, command line, scenario, seeds)
+ * copied from meta. Returns the process exit code (EXIT_OK, EXIT_FAIL when
+ * a file could not be written, EXIT_ERROR_RATE past max_error_rate). */
 int report_run(const struct summary_config *c, const struct run_output *out,
 	       json_t *meta, const char *label, const char *result,
-	       const char *csv, double max_error_rate);
+	       const char *csv, double max_error_rate, struct rtel *tel,
+	       struct rtel_run *rr);
 
 #endif
