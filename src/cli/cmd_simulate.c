@@ -290,7 +290,8 @@ int cmd_simulate(int argc, char **argv)
 	fflush(stdout);
 	meta = json_object();
 	sim_job_add_meta(meta, argc, argv, &job, &res, label);
-	rc = report_run(&rcfg, &res.out, meta, label, o.result, o.csv, 1.0);
+	rc = report_run(&rcfg, &res.out, meta, label, o.result, o.csv, 1.0,
+			NULL, NULL);
 	sim_job_print_memory(stdout, &res);
 	if (o.timeline) {
 		int trc = sim_job_write_timeline(o.timeline, &res);
