@@ -328,7 +328,12 @@ static void drain_done(struct http_client *cl)
 
 static void arm_timer(struct http_client *cl, int64_t deadline_ns)
 {
-	if (deadline_ns == cl->armed_ns)
+	/* Re-arming is a syscall: keep an armed deadline that is still ahead
+	 * and no later than the new one (waking early is harmless: the loop
+	 * just polls again). */
+	if (deadline_ns == cl->armed_ns ||
+	    (deadline_ns > cl->armed_ns && cl->armed_ns > clock_now_ns() &&
+	     deadline_ns - cl->armed_ns < 2 * NS_PER_MS))
 		return;
 	struct itimerspec its = {0};
 	if (deadline_ns >= 0) {
