@@ -6,7 +6,7 @@
 const struct command commands[] = {
 	{"run", "drive a server's streaming API and measure it", cmd_run},
 	{"version", "print version and build information", cmd_version},
-	{"serve", "run the built-in LLM server (mock backend)", cmd_serve},
+	{"serve", "run the built-in LLM server (mock or emulated engine)", cmd_serve},
 	{"tokenize", "count or list the tokens of stdin", cmd_tokenize},
 	{"simulate", "run a workload on the emulated engine (virtual clock)", cmd_simulate},
 	{"compare", "paged vs reserved on the article's workloads; diff results", cmd_compare},
