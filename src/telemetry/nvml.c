@@ -35,6 +35,13 @@ typedef void *nvmlDevice_t;
 #define NVML_VALUE_NOT_AVAILABLE_ULL 0xFFFFFFFFFFFFFFFFULL
 #define NVML_MAX_PROCS 1024 /* process entries read per device at most */
 
+/* nvmlMemory_v2_t: "used" excludes the memory the driver reserves (about
+ * 480 MiB on an H100), as nvidia-smi reports it; v1's "used" includes it. */
+struct nvml_memory_v2 {
+	unsigned int version; /* sizeof | 2 << 24 (NVML_STRUCT_VERSION) */
+	unsigned long long total, reserved, free, used; /* bytes */
+};
+
 struct nvml_memory_v1 {
 	unsigned long long total, free, used; /* bytes */
 };
@@ -68,6 +75,7 @@ struct nvml {
 	nvmlReturn_t (*get_name)(nvmlDevice_t, char *, unsigned int);
 	nvmlReturn_t (*get_uuid)(nvmlDevice_t, char *, unsigned int);
 	nvmlReturn_t (*get_memory)(nvmlDevice_t, struct nvml_memory_v1 *);
+	nvmlReturn_t (*get_memory_v2)(nvmlDevice_t, struct nvml_memory_v2 *);
 	nvmlReturn_t (*get_util)(nvmlDevice_t, struct nvml_utilization *);
 	nvmlReturn_t (*get_power)(nvmlDevice_t, unsigned int *);
 	nvmlReturn_t (*get_clock)(nvmlDevice_t, int, unsigned int *);
@@ -119,6 +127,7 @@ struct nvml *nvml_open(char *why, size_t why_len)
 	SYM(get_name, "nvmlDeviceGetName", 0);
 	SYM(get_uuid, "nvmlDeviceGetUUID", 0);
 	SYM(get_memory, "nvmlDeviceGetMemoryInfo", 0);
+	SYM(get_memory_v2, "nvmlDeviceGetMemoryInfo_v2", 0);
 	SYM(get_util, "nvmlDeviceGetUtilizationRates", 0);
 	SYM(get_power, "nvmlDeviceGetPowerUsage", 0);
 	SYM(get_clock, "nvmlDeviceGetClockInfo", 0);
@@ -184,6 +193,29 @@ int nvml_count(const struct nvml *nv)
 	return nv->count;
 }
 
+/* Total and used bytes, preferring the v2 call (nvidia-smi's numbers). */
+static int read_memory(struct nvml *nv, nvmlDevice_t d, double *total,
+		       double *used)
+{
+	if (nv->get_memory_v2) {
+		struct nvml_memory_v2 m2 = {
+			.version = (unsigned)sizeof(m2) | (2u << 24)};
+		if (nv->get_memory_v2(d, &m2) == NVML_SUCCESS) {
+			*total = (double)m2.total;
+			*used = (double)m2.used;
+			return 0;
+		}
+	}
+	struct nvml_memory_v1 m;
+	if (nv->get_memory && nv->get_memory(d, &m) == NVML_SUCCESS) {
+		*total = (double)m.total;
+		*used = (double)m.used;
+		return 0;
+	}
+	return -1;
+}
+
+
 int nvml_info(struct nvml *nv, struct gpu_info *info, int max)
 {
 	int n = nv->count < max ? nv->count : max;
@@ -198,10 +230,9 @@ int nvml_info(struct nvml *nv, struct gpu_info *info, int max)
 		if (!nv->get_uuid ||
 		    nv->get_uuid(nv->dev[i], g->uuid, sizeof(g->uuid)))
 			g->uuid[0] = '\0';
-		struct nvml_memory_v1 m;
-		if (nv->get_memory &&
-		    nv->get_memory(nv->dev[i], &m) == NVML_SUCCESS)
-			g->mem_total_bytes = (double)m.total;
+		double total, used;
+		if (!read_memory(nv, nv->dev[i], &total, &used))
+			g->mem_total_bytes = total;
 	}
 	return n;
 }
@@ -295,13 +326,13 @@ int nvml_read(struct nvml *nv, pid_t proc_pid, struct gpu_sample *out, int n)
 		struct gpu_sample *s = &out[i];
 		nvmlDevice_t d = nv->dev[i];
 		gpu_sample_clear(s, s->t_ns);
-		struct nvml_memory_v1 m;
 		struct nvml_utilization u;
 		unsigned int v;
 		int ok = 0;
-		if (nv->get_memory && nv->get_memory(d, &m) == NVML_SUCCESS) {
-			s->mem_used_bytes = (double)m.used;
-			s->mem_total_bytes = (double)m.total;
+		double total, used;
+		if (!read_memory(nv, d, &total, &used)) {
+			s->mem_used_bytes = used;
+			s->mem_total_bytes = total;
 			ok++;
 		}
 		if (nv->get_util && nv->get_util(d, &u) == NVML_SUCCESS) {
