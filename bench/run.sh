@@ -38,6 +38,7 @@ stop_servers() { for p in $PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; do
 run() { # run PORT OUTFILE ARGS...
 	port=$1; out=$2; shift 2
 	$CPIN "$INF" run --url "http://127.0.0.1:$port" --threads 1 -q \
+		--metrics-url none --gpu none \
 		--result "$out" --csv /dev/null "$@" >/dev/null
 }
 j() { jq -r "$2" "$1"; }
@@ -79,7 +80,7 @@ cpu_us_tok=$(echo "$paced_tok $paced_cpu" | awk '{printf "%.3f", $2 * 1e6 / $1}'
 # 3. Timing accuracy below saturation: 128 paced streams, TTFT 20 ms,
 # ITL 10 ms (12.8k tok/s).
 server timing --mock --bench-mode paced --ttft 20ms --itl 10ms
-run "$P_timing" "$T/timing.json" -n 128 -c 128 --input-len 8 \
+run "$P_timing" "$T/timing.json" -n 128 -c 128 --warmup 128 --input-len 8 \
 	--output-len 100
 stop_servers
 itl_err=$(p99_abs_us "$T/timing.json" '.itls[][]' 0.010)

@@ -533,7 +533,7 @@ static void worker_free(struct worker *w)
 		free(s);
 	}
 	free(w->slots);
-	http_client_free(w->cl);
+	/* w->cl belongs to the run's pool */
 	if (w->efd >= 0)
 		close(w->efd);
 	free(w->late);
@@ -553,18 +553,15 @@ static int cmp_rec_id(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Run one phase with nw workers; appends its records to out. */
-static int run_phase(struct phase *ph, struct run_output *out,
-		     struct run_selfcheck *sc, char **err)
+/* Run one phase with nw workers on the clients in pool[0..nw) (one per
+ * worker, kept across phases so warm-up connections stay open for the
+ * measurement); appends its records to out. */
+static int run_phase(struct phase *ph, struct http_client **pool,
+		     struct run_output *out, struct run_selfcheck *sc,
+		     char **err)
 {
 	int rc = 0, nw = ph->nworkers;
 	struct worker *ws = xcalloc((size_t)nw, sizeof(*ws));
-	struct http_client_config hc = {
-		.connect_timeout_s = ph->cfg->connect_timeout_s,
-		.timeout_s = ph->cfg->timeout_s,
-		.insecure = ph->cfg->insecure,
-		.verbose = ph->cfg->verbose > 1,
-	};
 	for (int i = 0; i < nw; i++) {
 		struct worker *w = &ws[i];
 		w->idx = i;
@@ -573,12 +570,7 @@ static int run_phase(struct phase *ph, struct run_output *out,
 		if (ph->concurrency > 0)
 			w->cap = ph->concurrency / nw +
 				 (i < ph->concurrency % nw ? 1 : 0);
-		hc.max_connections = w->cap > 0 ? w->cap + 16 : 1024;
-		w->cl = http_client_new(&hc, err);
-		if (!w->cl) {
-			rc = -EIO;
-			goto out;
-		}
+		w->cl = pool[i];
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (w->efd < 0 || http_client_watch_fd(w->cl, w->efd)) {
 			*err = xasprintf("eventfd: %s", strerror(errno));
@@ -705,24 +697,51 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 {
 	int rc = 0;
 	int64_t *arrivals = NULL;
+	struct http_client *pool[RUN_MAX_WORKERS] = {NULL};
 	memset(out, 0, sizeof(*out));
 	http_global_init();
 	stop_level = 0;
 
+	int nw = cfg->threads > 0 ? cfg->threads : 1;
+	if (cfg->concurrency > 0 && nw > cfg->concurrency)
+		nw = (int)cfg->concurrency;
+	if (nw > RUN_MAX_WORKERS)
+		nw = RUN_MAX_WORKERS;
+	struct http_client_config hc = {
+		.connect_timeout_s = cfg->connect_timeout_s,
+		.timeout_s = cfg->timeout_s,
+		.insecure = cfg->insecure,
+		.verbose = cfg->verbose > 1,
+	};
+	for (int i = 0; i < nw; i++) {
+		long long cap = cfg->concurrency > 0
+					? cfg->concurrency / nw +
+						  (i < cfg->concurrency % nw)
+					: 0;
+		hc.max_connections = cap > 0 ? cap + 16 : 1024;
+		pool[i] = http_client_new(&hc, err);
+		if (!pool[i]) {
+			rc = -EIO;
+			goto out;
+		}
+	}
+
 	if (cfg->warmup > 0) {
+		/* Same workers and clients as the measurement, so every
+		 * worker's connections are open before t0. */
 		struct phase wp = {
 			.cfg = cfg,
 			.t0 = clock_now_ns(),
 			.n_total = cfg->warmup,
 			.end_issue = -1,
 			.warmup = 1,
-			.nworkers = 1,
+			.nworkers = cfg->warmup < nw ? (int)cfg->warmup : nw,
 			.concurrency = cfg->concurrency > 0 &&
 						       cfg->concurrency < cfg->warmup
 					       ? cfg->concurrency
 					       : cfg->warmup,
 		};
-		if ((rc = run_phase(&wp, out, NULL, err)))
+		if ((rc = run_phase(&wp, pool, out, NULL, err)))
 			goto out;
 		/* Warm-up records keep times on their own phase clock; they
 		 * are flagged and excluded from every statistic. */
@@ -736,7 +755,7 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 	struct phase ph = {
 		.cfg = cfg,
 		.end_issue = -1,
-		.nworkers = cfg->threads > 0 ? cfg->threads : 1,
+		.nworkers = nw,
 		.concurrency = cfg->concurrency,
 	};
 	int finite_rate = cfg->arrivals.rate > 0 && !isinf(cfg->arrivals.rate);
@@ -758,10 +777,6 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		}
 	}
 	ph.arrivals = arrivals;
-	if (ph.concurrency > 0 && ph.nworkers > ph.concurrency)
-		ph.nworkers = (int)ph.concurrency;
-	if (ph.nworkers > RUN_MAX_WORKERS)
-		ph.nworkers = RUN_MAX_WORKERS;
 	out->threads = ph.nworkers;
 	/* Workers start on a common t0 slightly ahead. */
 	ph.t0 = clock_now_ns() + 2 * NS_PER_MS;
@@ -769,7 +784,7 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		ph.end_issue = ph.t0 + (int64_t)(cfg->duration_s * 1e9);
 	out->t0_wall_ns = clock_wall_ns() + 2 * NS_PER_MS;
 	size_t first = out->n;
-	rc = run_phase(&ph, out, &out->self, err);
+	rc = run_phase(&ph, pool, out, &out->self, err);
 	out->self.wall_s = (double)(clock_now_ns() - ph.t0) / 1e9;
 	struct rusage ru;
 	if (!getrusage(RUSAGE_SELF, &ru))
@@ -783,6 +798,8 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		if (out->recs[i].t_done_ns > out->duration_ns)
 			out->duration_ns = out->recs[i].t_done_ns;
 out:
+	for (int i = 0; i < RUN_MAX_WORKERS; i++)
+		http_client_free(pool[i]);
 	free(arrivals);
 	return rc;
 }
