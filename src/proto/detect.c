@@ -421,11 +421,15 @@ static const char *triton_pick(json_t *idx)
 			if (n && !strcmp(n, pref[k]))
 				return n;
 		}
+	/* else the first ready model that is not an ensemble step */
 	json_array_foreach(idx, i, m)
 	{
 		const char *st = json_string_value(json_object_get(m, "state"));
-		if (!st || !strcmp(st, "READY"))
-			return json_string_value(json_object_get(m, "name"));
+		const char *n = json_string_value(json_object_get(m, "name"));
+		if (n && (!st || !strcmp(st, "READY")) &&
+		    strcmp(n, "preprocessing") && strcmp(n, "postprocessing") &&
+		    strcmp(n, "tensorrt_llm"))
+			return n;
 	}
 	return NULL;
 }
