@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "core/xmalloc.h"
 #include "engine/run.h"
 #include "net/client.h"
+#include "proto/detect.h"
 #include "results/json.h"
 #include "telemetry/tstat.h"
 
@@ -60,8 +62,11 @@ static const struct opt run_table[] = {
 	{"url", 'u', OPT_STR, O(url), NULL, "URL",
 	 "server base URL (http[s]://host:port) or full generation URL",
 	 "base-url", "INFBENCH_URL"},
-	{"api", 0, OPT_STR, O(api), "openai-completions", "API",
-	 "openai-completions | openai-chat | tgi", "backend", NULL},
+	{"api", 0, OPT_STR, O(api), "auto", "API",
+	 "auto (probe the server's info routes) | openai-completions | "
+	 "openai-chat | sglang-* | lmdeploy-* | trtllm-* | triton | tgi | "
+	 "llamacpp | ollama (docs/ADAPTERS.md)",
+	 "backend", NULL},
 	{"endpoint", 0, OPT_STR, O(endpoint), NULL, "PATH",
 	 "generation route (default: the API's, e.g. /v1/completions)", NULL,
 	 NULL},
@@ -201,8 +206,8 @@ static const struct opt run_table[] = {
 
 static const struct opts_cmd run_cmd = {
 	"run",
-	"infbench run --url URL [--api openai-completions|openai-chat|tgi] "
-	"[options] | infbench run --from RESULTS.json [options]",
+	"infbench run --url URL [--api auto|openai-chat|tgi|...] [options] | "
+	"infbench run --from RESULTS.json [options]",
 	"Drive a server's streaming API with a synthetic workload, time every "
 	"chunk, account for every request, and report vLLM-compatible and "
 	"corrected metrics.",
@@ -554,78 +559,14 @@ static int auto_threads(const struct run_opts *o)
 	return (int)(t < 1 ? 1 : t);
 }
 
-/* Discover the model and context length. Fills meta["server"]. */
+/* Discover the model and context length (proto/detect.c). Fills
+ * meta["server"]. */
 static int discover(const char *base, const struct proto_ops *api,
 		    const struct curl_slist *hdrs, int insecure, double wait_s,
 		    char **model, long long *max_ctx, json_t *server)
 {
-	int tgi = api == &proto_tgi;
-	char *url = xasprintf("%s%s", base, tgi ? "/info" : "/v1/models");
-	int rc = -EIO;
-	int64_t give_up = clock_now_ns() + (int64_t)(wait_s * 1e9);
-	char *err = NULL;
-	long status = 0;
-	struct buf body;
-	buf_init(&body, 1u << 20);
-	for (;;) {
-		free(err);
-		err = NULL;
-		buf_reset(&body);
-		rc = http_fetch(url, hdrs, NULL, 10, insecure, &body, &status,
-				&err);
-		if (!rc && status == 200)
-			break;
-		if (clock_now_ns() >= give_up)
-			break;
-		clock_sleep_until_ns(clock_now_ns() + 250 * NS_PER_MS, NULL);
-	}
-	if (rc) {
-		errorf("cannot reach %s: %s", url, err ? err : "error");
-		goto out;
-	}
-	if (status != 200) {
-		errorf("%s answered HTTP %ld%s", url, status,
-		       *model ? "" : " (pass --model to skip discovery)");
-		rc = -EIO;
-		goto out;
-	}
-	json_error_t jerr;
-	json_t *j = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
-	if (!j) {
-		errorf("%s returned invalid JSON: %s", url, jerr.text);
-		rc = -EINVAL;
-		goto out;
-	}
-	json_object_set_new(server, tgi ? "info" : "v1_models", j);
-	if (tgi) {
-		const char *id =
-			json_string_value(json_object_get(j, "model_id"));
-		json_t *mt = json_object_get(j, "max_total_tokens");
-		if (id && !*model)
-			*model = xstrdup(id);
-		if (json_is_integer(mt))
-			*max_ctx = json_integer_value(mt);
-	} else {
-		json_t *d0 = json_array_get(json_object_get(j, "data"), 0);
-		const char *id = json_string_value(json_object_get(d0, "id"));
-		json_t *ml = json_object_get(d0, "max_model_len");
-		if (!*model) {
-			if (!id) {
-				errorf("%s lists no model; pass --model", url);
-				rc = -EINVAL;
-				goto out;
-			}
-			*model = xstrdup(id);
-		}
-		if (json_is_integer(ml))
-			*max_ctx = json_integer_value(ml);
-	}
-	rc = 0;
-out:
-	free(err);
-	free(url);
-	buf_free(&body);
-	return rc;
+	return detect_discover(base, api, hdrs, insecure, wait_s, model,
+			       max_ctx, server);
 }
 
 static char *default_result_path(void)
@@ -692,8 +633,7 @@ int cmd_run(int argc, char **argv)
 		       o.url);
 		goto out;
 	}
-	cfg.api = proto_find(o.api);
-	if (!cfg.api) {
+	if (strcasecmp(o.api, "auto") && !proto_find(o.api)) {
 		errorf("run: unknown --api '%s' (known: %s)", o.api,
 		       proto_names());
 		goto out;
@@ -818,14 +758,18 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(meta, "server", server);
 	model = o.model ? xstrdup(o.model) : NULL;
 	rc = EXIT_FAIL;
+	cfg.api = detect_select(o.api, base, path, hdrs, o.insecure,
+				o.wait_ready_s, server);
+	if (!cfg.api)
+		goto out;
 	if (discover(base, cfg.api, hdrs, o.insecure, o.wait_ready_s, &model,
 		     &max_ctx, server) &&
 	    !model)
 		goto out;
+	char *route = proto_route(cfg.api, model);
 	gen_url = xasprintf("%s%s", base,
-			    o.endpoint ? o.endpoint
-			    : *path    ? path
-				       : cfg.api->default_path);
+			    o.endpoint ? o.endpoint : *path ? path : route);
+	free(route);
 	if (max_ctx > 0) {
 		cfg.in_dist.max = (int32_t)(max_ctx - 1);
 		if (dist_mean(&cfg.in_dist) + dist_mean(&cfg.out_dist) >
@@ -848,9 +792,9 @@ int cmd_run(int argc, char **argv)
 	cfg.first_token_timeout_s = o.first_token_timeout_s;
 	cfg.timeout_s = o.timeout_s;
 	cfg.drain_timeout_s = o.drain_timeout_s;
-	cfg.ignore_eos = o.ignore_eos && cfg.api != &proto_tgi;
+	cfg.ignore_eos = o.ignore_eos && cfg.api->force_len;
 	cfg.min_tokens = o.min_tokens;
-	cfg.continuous_usage = o.continuous_usage && cfg.api != &proto_tgi;
+	cfg.continuous_usage = o.continuous_usage && cfg.api->cont_usage;
 	cfg.save_text = o.save_text;
 	cfg.temperature = o.temperature;
 	cfg.extra_body = o.extra_body;

@@ -42,6 +42,7 @@ struct serve_opts {
 	double ttft_s, itl_s, jitter_s;
 	long long tokens_per_chunk;
 	char *bench_mode;
+	char *flavour;
 	long long seed;
 	long long close_after;
 	double p429, p503, perror, pdrop, pgarbage, pstall;
@@ -113,6 +114,12 @@ static const struct opt serve_table[] = {
 	 "(per-stream --ttft/--itl schedule, one write per token); lockstep "
 	 "(all streams on one --itl grid)",
 	 NULL, NULL},
+	{"flavour", 0, OPT_STR, O(flavour), "all", "NAME",
+	 "mock: which server's info routes answer (for --api auto): vllm "
+	 "sglang lmdeploy trtllm tgi llamacpp ollama triton none; all = "
+	 "vLLM routes + TGI /info. Also picks /generate's format and the "
+	 "OpenAI routes' error shape and usage rules",
+	 "flavor", NULL},
 	{"seed", 0, OPT_INT, O(seed), "0", "N",
 	 "seed for jitter, fault draws and response ids", NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
@@ -245,7 +252,7 @@ static int dtype_bytes(const char *s)
 /* Options that belong to one engine kind: given with another -> error. */
 static const char *const mock_only[] = {"ttft", "itl", "jitter",
 					"tokens-per-chunk", "bench-mode",
-					NULL};
+					"flavour", NULL};
 static const char *const engine_only[] = {
 	"gpu", "tp", "dtype", "profile", "catalog", "gpu-memory-utilization",
 	"block-size", NULL};
@@ -447,6 +454,12 @@ int cmd_serve(int argc, char **argv)
 		errorf("serve --bench-mode: unknown '%s' (off bulk paced "
 		       "lockstep)",
 		       o.bench_mode);
+		goto out;
+	}
+	if (request_flavour_parse(o.flavour, &cfg.flavour)) {
+		errorf("serve --flavour: unknown '%s' (all vllm sglang lmdeploy "
+		       "trtllm tgi llamacpp ollama triton none)",
+		       o.flavour);
 		goto out;
 	}
 	if (cfg.mock.bench == MOCK_BENCH_LOCKSTEP && o.itl_s < 1e-6) {

@@ -14,6 +14,8 @@
 #include "core/xmalloc.h"
 #include "results/csv.h"
 #include "results/json.h"
+#include "results/requeue.h"
+#include "proto/proto.h"
 #include "results/table.h"
 
 int report_cfg_parse(struct summary_config *c, const char *pcts,
@@ -154,6 +156,14 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 	json_object_set_new(c, "ignore_eos", json_boolean(cfg->ignore_eos));
 	json_object_set_new(c, "continuous_usage",
 			    json_boolean(cfg->continuous_usage));
+	json_object_set_new(c, "api_flavour",
+			    cfg->api->flavour ? json_string(cfg->api->flavour)
+					      : json_null());
+	json_object_set_new(c, "force_length",
+			    json_boolean(cfg->api->force_len));
+	json_object_set_new(c, "count_source",
+			    cfg->api->counts ? json_string(cfg->api->counts)
+					     : json_null());
 	json_object_set_new(c, "prompt_source",
 			    json_string("synthetic words (estimate)"));
 	json_object_set_new(meta, "config", c);
@@ -217,6 +227,69 @@ static void fingerprint_workload(json_t *fp, json_t *meta)
 	json_object_set_new(fp, "workload", w);
 }
 
+/* Requests that stopped short of their target: the comparison they bias. */
+static void shortfall_check(const struct summary *s, json_t *meta)
+{
+	const struct summary_outlen_check *o = &s->outlen;
+	if (!o->n_short)
+		return;
+	double deficit = o->mean_shortfall * (double)o->n_short;
+	double asked = (double)s->total_output_tokens + deficit;
+	double pct = asked > 0 ? 100 * deficit / asked : 0;
+	warnf("%zu of %zu requests stopped short of their --output-len (mean "
+	      "shortfall %.1f tokens; %.1f%% of the requested output never "
+	      "generated): the server ended them early (EOS/stop), so they "
+	      "did less work than requests forced to full length - request "
+	      "throughput and E2E latency look better, and output tok/s is "
+	      "not comparable with a server run at exact length",
+	      o->n_short, o->n_checked, o->mean_shortfall, pct);
+	if (meta) {
+		json_t *j = json_object();
+		json_object_set_new(j, "n_short", json_integer((json_int_t)o->n_short));
+		json_object_set_new(j, "missing_tokens", json_real(deficit));
+		json_object_set_new(j, "missing_pct", json_real(pct));
+		json_object_set_new(meta, "output_shortfall", j);
+	}
+}
+
+/* TGI 3.x: a stall every requeue_tok tokens (queue + re-prefill). */
+static void requeue_report(const struct run_output *out, json_t *meta)
+{
+	json_t *cfg = meta ? json_object_get(meta, "config") : NULL;
+	const char *name = json_string_value(json_object_get(cfg, "api"));
+	const struct proto_ops *api = name ? proto_find(name) : NULL;
+	struct requeue_check rq;
+	if (!api || api->requeue_tok <= 0 ||
+	    requeue_check(out->recs, out->n, api->requeue_tok, &rq))
+		return;
+	json_t *j = json_object();
+	json_object_set_new(j, "period_tokens", json_integer(rq.period_tok));
+	json_object_set_new(j, "requests", json_integer((json_int_t)rq.n_requests));
+	json_object_set_new(j, "boundaries",
+			    json_integer((json_int_t)rq.n_boundaries));
+	json_object_set_new(j, "gap_mean_ms", json_real(rq.gap_mean_s * 1e3));
+	json_object_set_new(j, "gap_max_ms", json_real(rq.gap_max_s * 1e3));
+	json_object_set_new(j, "itl_median_ms",
+			    json_real(rq.itl_median_s * 1e3));
+	json_object_set_new(j, "stall_mean_ms",
+			    json_real(rq.stall_mean_s * 1e3));
+	json_object_set_new(j, "detected", json_boolean(rq.detected));
+	json_object_set_new(meta, "requeue_check", j);
+	if (rq.detected)
+		warnf("%s re-queue stall: %zu requests crossed %zu multiples of "
+		      "%d tokens; the chunk after each waited %.1f ms on "
+		      "average (max %.1f) vs a median %.2f ms per token "
+		      "elsewhere: long outputs pay queue + prefill again",
+		      api->name, rq.n_requests, rq.n_boundaries,
+		      (int)rq.period_tok, rq.gap_mean_s * 1e3,
+		      rq.gap_max_s * 1e3, rq.itl_median_s * 1e3);
+	else if (rq.n_boundaries)
+		notef("%s re-queue check: %zu crossings of %d tokens, no stall "
+		      "(gap %.2f ms vs %.2f ms per token)",
+		      api->name, rq.n_boundaries, (int)rq.period_tok,
+		      rq.gap_mean_s * 1e3, rq.itl_median_s * 1e3);
+}
+
 int report_run(const struct summary_config *c, const struct run_output *out,
 	       json_t *meta, const char *label, const char *result,
 	       const char *csv, double max_error_rate, struct rtel *tel,
@@ -239,6 +312,8 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 		rtel_print(tel, stdout);
 	}
 	fflush(stdout);
+	shortfall_check(&s, meta);
+	requeue_report(out, meta);
 	if (out->self.client_limited)
 		warnf("the client may have limited this run (%s); use more "
 		      "--threads, fewer streams per host, or more hosts",

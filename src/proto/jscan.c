@@ -344,7 +344,8 @@ static int scan_value(struct scan *s)
 							m &= m - 1;
 							continue;
 						}
-						uint32_t g = pp->same[d] & m;
+						uint32_t g =
+							(pp->same[d] | 1u << i) & m;
 						if (pp->plen[d] == kl &&
 						    key_eq(pp->path[d], ks, kl))
 							nm |= g;

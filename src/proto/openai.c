@@ -1,5 +1,8 @@
-/* openai.c - OpenAI-compatible completions and chat streaming (vLLM
- * flavour: include_usage, continuous_usage_stats, ignore_eos, min_tokens).
+/* openai.c - OpenAI-compatible completions and chat streaming, per server
+ * flavour: vLLM (include_usage + continuous_usage_stats, ignore_eos,
+ * min_tokens), SGLang (continuous usage without include_usage), LMDeploy
+ * (no continuous usage; chat min_new_tokens), trtllm-serve (unknown fields
+ * are rejected: only keys it declares). The event rules are shared.
  *
  * Owns the two request bodies and the event rules of anchors.md §5.2 and
  * protocols.md §0/§2: any chunk with a non-empty `choices` is an event (the
@@ -17,7 +20,27 @@
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
-static int build_common(const struct proto_params *p, json_t *o,
+/* Per-server differences of the OpenAI-compatible request bodies
+ * (protocols.md §2, §4, §5a, §6). */
+struct flavour {
+	int cont_alone;        /* continuous_usage_stats works without
+				* include_usage (SGLang) */
+	int no_cont;           /* no continuous usage at all (LMDeploy) */
+	int chat_max_tokens_only; /* chat: only max_tokens (trtllm-serve
+				   * forbids unknown fields; its chat field
+				   * is max_completion_tokens aliased to
+				   * max_tokens) */
+	const char *chat_min;  /* chat min-tokens key, NULL = none */
+	const char *cmpl_min;  /* completions min-tokens key, NULL = none */
+};
+
+static const struct flavour fl_vllm = {0, 0, 0, "min_tokens", "min_tokens"};
+static const struct flavour fl_sglang = {1, 0, 0, "min_tokens", "min_tokens"};
+static const struct flavour fl_lmdeploy = {0, 1, 0, "min_new_tokens", NULL};
+static const struct flavour fl_trtllm = {0, 0, 1, "min_tokens", "min_tokens"};
+
+static int build_common(const struct flavour *fl, int chat,
+			const struct proto_params *p, json_t *o,
 			struct buf *out)
 {
 	int rc = 0;
@@ -25,21 +48,23 @@ static int build_common(const struct proto_params *p, json_t *o,
 	if (p->model)
 		json_object_set_new(o, "model", json_string(p->model));
 	json_object_set_new(o, "stream", json_true());
-	if (p->include_usage || p->continuous_usage) {
+	int cont = p->continuous_usage && !fl->no_cont;
+	if (p->include_usage || cont) {
 		json_t *so = json_object();
-		json_object_set_new(so, "include_usage",
-				    json_boolean(p->include_usage ||
-						 p->continuous_usage));
-		if (p->continuous_usage)
+		/* vLLM/trtllm: continuous usage needs include_usage too;
+		 * SGLang honours it alone. */
+		if (p->include_usage || !fl->cont_alone)
+			json_object_set_new(so, "include_usage", json_true());
+		if (cont)
 			json_object_set_new(so, "continuous_usage_stats",
 					    json_true());
 		json_object_set_new(o, "stream_options", so);
 	}
 	if (p->ignore_eos)
 		json_object_set_new(o, "ignore_eos", json_true());
-	if (p->min_tokens)
-		json_object_set_new(o, "min_tokens",
-				    json_integer(p->max_tokens));
+	const char *mk = chat ? fl->chat_min : fl->cmpl_min;
+	if (p->min_tokens && mk)
+		json_object_set_new(o, mk, json_integer(p->max_tokens));
 	if (!isnan(p->temperature))
 		json_object_set_new(o, "temperature",
 				    json_real(p->temperature));
@@ -54,15 +79,17 @@ out:
 	return rc;
 }
 
-static int completions_body(const struct proto_params *p, struct buf *out)
+static int completions_body(const struct flavour *fl,
+			    const struct proto_params *p, struct buf *out)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "prompt", json_string(p->prompt));
 	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(p, o, out);
+	return build_common(fl, 0, p, o, out);
 }
 
-static int chat_body(const struct proto_params *p, struct buf *out)
+static int chat_body(const struct flavour *fl, const struct proto_params *p,
+		     struct buf *out)
 {
 	json_t *o = json_object();
 	json_t *msgs = json_array();
@@ -72,11 +99,29 @@ static int chat_body(const struct proto_params *p, struct buf *out)
 	json_array_append_new(msgs, m);
 	json_object_set_new(o, "messages", msgs);
 	/* vLLM reads max_completion_tokens; older servers max_tokens. */
-	json_object_set_new(o, "max_completion_tokens",
-			    json_integer(p->max_tokens));
+	if (!fl->chat_max_tokens_only)
+		json_object_set_new(o, "max_completion_tokens",
+				    json_integer(p->max_tokens));
 	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(p, o, out);
+	return build_common(fl, 1, p, o, out);
 }
+
+#define BODIES(fl)                                                      \
+	static int fl##_cmpl_body(const struct proto_params *p,         \
+				  struct buf *out)                      \
+	{                                                               \
+		return completions_body(&fl_##fl, p, out);              \
+	}                                                               \
+	static int fl##_chat_body(const struct proto_params *p,         \
+				  struct buf *out)                      \
+	{                                                               \
+		return chat_body(&fl_##fl, p, out);                     \
+	}
+BODIES(vllm)
+BODIES(sglang)
+BODIES(lmdeploy)
+BODIES(trtllm)
+#undef BODIES
 
 /* Fields the per-token path needs, in one jscan pass (jscan.h). */
 enum {
@@ -228,11 +273,18 @@ static int complete(const struct proto_stream *st)
 	return st->saw_done || st->saw_finish;
 }
 
+#define CONT_COUNTS                                                       \
+	"usage.completion_tokens on every chunk (continuous_usage_stats, "    \
+	"cumulative -> exact deltas); else the final usage chunk"
+
 const struct proto_ops proto_openai_completions = {
 	.name = "openai-completions",
 	.default_path = "/v1/completions",
-	.ndjson = 0,
-	.build_body = completions_body,
+	.flavour = "vllm",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = vllm_cmpl_body,
 	.on_event = completions_event,
 	.complete = complete,
 };
@@ -240,8 +292,87 @@ const struct proto_ops proto_openai_completions = {
 const struct proto_ops proto_openai_chat = {
 	.name = "openai-chat",
 	.default_path = "/v1/chat/completions",
-	.ndjson = 0,
-	.build_body = chat_body,
+	.flavour = "vllm",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = vllm_chat_body,
+	.on_event = chat_event,
+	.complete = complete,
+};
+
+const struct proto_ops proto_sglang_completions = {
+	.name = "sglang-completions",
+	.default_path = "/v1/completions",
+	.flavour = "sglang",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = sglang_cmpl_body,
+	.on_event = completions_event,
+	.complete = complete,
+};
+
+const struct proto_ops proto_sglang_chat = {
+	.name = "sglang-chat",
+	.default_path = "/v1/chat/completions",
+	.flavour = "sglang",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = sglang_chat_body,
+	.on_event = chat_event,
+	.complete = complete,
+};
+
+#define FINAL_COUNTS                                                      \
+	"final usage chunk only (no continuous usage): per-chunk counts "     \
+	"unknown"
+
+const struct proto_ops proto_lmdeploy_completions = {
+	.name = "lmdeploy-completions",
+	.default_path = "/v1/completions",
+	.flavour = "lmdeploy",
+	.force_len = 1,
+	.cont_usage = 0,
+	.counts = FINAL_COUNTS,
+	.build_body = lmdeploy_cmpl_body,
+	.on_event = completions_event,
+	.complete = complete,
+};
+
+const struct proto_ops proto_lmdeploy_chat = {
+	.name = "lmdeploy-chat",
+	.default_path = "/v1/chat/completions",
+	.flavour = "lmdeploy",
+	.force_len = 1,
+	.cont_usage = 0,
+	.counts = FINAL_COUNTS,
+	.build_body = lmdeploy_chat_body,
+	.on_event = chat_event,
+	.complete = complete,
+};
+
+const struct proto_ops proto_trtllm_completions = {
+	.name = "trtllm-completions",
+	.default_path = "/v1/completions",
+	.flavour = "trtllm",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = trtllm_cmpl_body,
+	.on_event = completions_event,
+	.complete = complete,
+};
+
+const struct proto_ops proto_trtllm_chat = {
+	.name = "trtllm-chat",
+	.default_path = "/v1/chat/completions",
+	.flavour = "trtllm",
+	.force_len = 1,
+	.cont_usage = 1,
+	.counts = CONT_COUNTS,
+	.build_body = trtllm_chat_body,
 	.on_event = chat_event,
 	.complete = complete,
 };

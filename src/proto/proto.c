@@ -4,8 +4,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/xmalloc.h"
+#include "proto/jscan.h"
 
 static const struct {
 	const char *name;
@@ -15,9 +19,29 @@ static const struct {
 	{"completions", &proto_openai_completions},
 	{"openai", &proto_openai_completions},
 	{"vllm", &proto_openai_completions},
+	{"vllm-completions", &proto_openai_completions},
 	{"openai-chat", &proto_openai_chat},
 	{"chat", &proto_openai_chat},
+	{"vllm-chat", &proto_openai_chat},
+	{"sglang-completions", &proto_sglang_completions},
+	{"sglang-chat", &proto_sglang_chat},
+	{"lmdeploy-completions", &proto_lmdeploy_completions},
+	{"lmdeploy-chat", &proto_lmdeploy_chat},
+	{"trtllm-completions", &proto_trtllm_completions},
+	{"trtllm", &proto_trtllm_completions},
+	{"trtllm-chat", &proto_trtllm_chat},
 	{"tgi", &proto_tgi},
+	{"sglang-generate", &proto_sglang_generate},
+	{"sglang", &proto_sglang_generate},
+	{"lmdeploy-generate", &proto_lmdeploy_generate},
+	{"lmdeploy", &proto_lmdeploy_generate},
+	{"triton", &proto_triton},
+	{"triton-generate", &proto_triton},
+	{"llamacpp", &proto_llamacpp},
+	{"llama.cpp", &proto_llamacpp},
+	{"llamacpp-completion", &proto_llamacpp},
+	{"ollama", &proto_ollama},
+	{"ollama-generate", &proto_ollama},
 };
 
 const struct proto_ops *proto_find(const char *name)
@@ -30,13 +54,69 @@ const struct proto_ops *proto_find(const char *name)
 
 const char *proto_names(void)
 {
-	return "openai-completions, openai-chat, tgi";
+	return "auto, openai-completions (vllm), openai-chat, "
+	       "sglang-completions, sglang-chat, sglang-generate, "
+	       "lmdeploy-completions, lmdeploy-chat, lmdeploy-generate, "
+	       "trtllm-completions, trtllm-chat, triton, tgi, llamacpp, ollama";
+}
+
+char *proto_route(const struct proto_ops *api, const char *model)
+{
+	const char *p = api->default_path;
+	const char *m = strstr(p, "{model}");
+	if (!m)
+		return xstrdup(p);
+	return xasprintf("%.*s%s%s", (int)(m - p), p, model ? model : "model",
+			 m + 7);
 }
 
 void proto_stream_init(struct proto_stream *st, struct buf *text)
 {
 	memset(st, 0, sizeof(*st));
 	st->text = text;
+	st->srv_load_ns = st->srv_prompt_ns = -1;
+	st->srv_decode_ns = st->srv_total_ns = -1;
+}
+
+void proto__event_init(struct proto_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->tokens = -1;
+	ev->prompt_tokens = ev->completion_tokens = -1;
+}
+
+void proto__bad_event(const char *data, size_t len, struct proto_event *ev)
+{
+	ev->kind = PEV_BAD;
+	snprintf(ev->error, sizeof(ev->error), "unparsable event: %.*s",
+		 (int)(len < 60 ? len : 60), data);
+}
+
+void proto__error_from(const char *data, size_t len, struct proto_event *ev)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, 0, &jerr);
+	proto__error_event(root, ev);
+	json_decref(root);
+}
+
+size_t proto__text(struct proto_stream *st, const void *field, size_t from)
+{
+	const struct jscan_field *f = field;
+	if (f->type != JSCAN_STRING)
+		return 0;
+	size_t n = jscan_str_len(f);
+	if (st->text && n > from) {
+		char tmp[512];
+		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
+		if (!dst)
+			return n;
+		jscan_str_copy(f, dst);
+		buf_append(st->text, dst + from, n - from);
+		if (dst != tmp)
+			free(dst);
+	}
+	return n;
 }
 
 int proto__merge_extra(void *obj, const char *extra_body)

@@ -50,16 +50,30 @@ struct proto_event {
 
 /* Per-request adapter state. Zero-initialise with proto_stream_init. */
 struct proto_stream {
-	int32_t last_completion_tokens; /* for continuous-usage deltas */
+	int32_t last_completion_tokens; /* for cumulative-count deltas */
 	int saw_done;    /* [DONE] seen */
 	int saw_finish;  /* finish_reason / final event seen */
 	struct buf *text; /* when non-NULL, generated text is appended here */
+	size_t text_seen; /* cumulative-text APIs (SGLang): bytes seen so far */
+	/* Server-side timings from the final event, -1 when not reported
+	 * (Ollama ns durations, llama.cpp timings ms). Read by tests and
+	 * callers that want them; the engine does not record them yet. */
+	int64_t srv_load_ns, srv_prompt_ns, srv_decode_ns, srv_total_ns;
 };
 
 struct proto_ops {
 	const char *name;         /* "openai-completions" */
-	const char *default_path; /* "/v1/completions" */
+	const char *default_path; /* "/v1/completions"; "{model}" is replaced
+				   * by the model name (proto_route) */
 	int ndjson;               /* 1: NDJSON framing, 0: SSE */
+	const char *flavour;      /* server family: "vllm", "tgi", ... */
+	int force_len;            /* 1: exact output length can be forced
+				   * (ignore_eos / min tokens); 0: max is only
+				   * an upper bound, shortfalls are reported */
+	int cont_usage;           /* 1: continuous_usage applies */
+	int32_t requeue_tok;      /* server re-queues a request every N
+				   * generated tokens (TGI 3.x: 1024); 0 none */
+	const char *counts;       /* where exact token counts come from */
 	/* Request body (JSON) into out. 0 or -EINVAL (bad extra_body). */
 	int (*build_body)(const struct proto_params *p, struct buf *out);
 	/* Classify one event's data (len bytes, not NUL-terminated). */
@@ -69,15 +83,46 @@ struct proto_ops {
 	int (*complete)(const struct proto_stream *st);
 };
 
+/* OpenAI-compatible routes, per server flavour (openai.c). The
+ * openai-* pair is the vLLM flavour. */
 extern const struct proto_ops proto_openai_completions;
 extern const struct proto_ops proto_openai_chat;
-extern const struct proto_ops proto_tgi;
+extern const struct proto_ops proto_sglang_completions;
+extern const struct proto_ops proto_sglang_chat;
+extern const struct proto_ops proto_lmdeploy_completions;
+extern const struct proto_ops proto_lmdeploy_chat;
+extern const struct proto_ops proto_trtllm_completions;
+extern const struct proto_ops proto_trtllm_chat;
+/* Native routes, one file each. */
+extern const struct proto_ops proto_tgi;               /* tgi.c */
+extern const struct proto_ops proto_sglang_generate;   /* sglang.c */
+extern const struct proto_ops proto_lmdeploy_generate; /* lmdeploy.c */
+extern const struct proto_ops proto_triton;            /* triton.c */
+extern const struct proto_ops proto_llamacpp;          /* llamacpp.c */
+extern const struct proto_ops proto_ollama;            /* ollama.c */
 
 /* Find an adapter by name or alias ("openai-completions", "completions",
- * "vllm", "openai-chat", "chat", "tgi"). NULL when unknown. */
+ * "vllm", "openai-chat", "chat", "tgi", "sglang", "ollama", ...). NULL
+ * when unknown ("auto" is not an adapter: see proto/detect.h). */
 const struct proto_ops *proto_find(const char *name);
 /* Comma-separated list of names for error messages and --help. */
 const char *proto_names(void);
+/* The generation route of api for model: default_path with "{model}"
+ * replaced (model NULL -> "model"). Caller frees. */
+char *proto_route(const struct proto_ops *api, const char *model);
+
+/* Triton: the ensemble's input/output names, read from
+ * GET /v2/models/<m>/config (json, len bytes). Call before any request is
+ * built (not thread-safe against build_body/on_event); without a call the
+ * TRT-LLM ensemble defaults (text_input, max_tokens, min_tokens, stream,
+ * return_num_output_tokens -> num_output_tokens, text_output) are used.
+ * Returns 0, or -EINVAL with why filled (bad JSON, no text or max-tokens
+ * input). *can_force / *exact_counts say whether min_tokens and
+ * num_output_tokens exist in this model. */
+int proto_triton_configure(const char *json, size_t len, int *can_force,
+			   int *exact_counts, char *why, size_t why_len);
+/* Back to the defaults (tests). */
+void proto_triton_reset(void);
 
 void proto_stream_init(struct proto_stream *st, struct buf *text);
 
@@ -86,5 +131,20 @@ void proto_stream_init(struct proto_stream *st, struct buf *text);
 int proto__merge_extra(void *obj, const char *extra_body);
 /* Shared: fill ev as PEV_ERROR from an "error" member (object or string). */
 void proto__error_event(void *root, struct proto_event *ev);
+/* Shared: parse data with jansson and fill ev as PEV_ERROR (rare path). */
+void proto__error_from(const char *data, size_t len, struct proto_event *ev);
+/* Shared: reset ev to "nothing known" (kind PEV_IGNORE, counts -1). */
+void proto__event_init(struct proto_event *ev);
+/* Shared: PEV_BAD for an unparsable event (first bytes quoted). */
+void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
+/* Shared: append a decoded JSON string field's bytes [from, end) to
+ * st->text (when kept); returns the decoded length of the whole string.
+ * f is a struct jscan_field. */
+size_t proto__text(struct proto_stream *st, const void *f, size_t from);
+/* Shared by sglang.c and lmdeploy.c: one {"text","output_ids",
+ * "meta_info"{...}} event. text_cumulative: SGLang's default cumulative
+ * text/output_ids (re-diffed against what was seen) vs LMDeploy's deltas. */
+void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
+		       struct proto_event *ev, int text_cumulative);
 
 #endif

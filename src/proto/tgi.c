@@ -131,6 +131,12 @@ const struct proto_ops proto_tgi = {
 	.name = "tgi",
 	.default_path = "/generate_stream",
 	.ndjson = 0,
+	.flavour = "tgi",
+	.force_len = 0, /* no ignore_eos over HTTP */
+	.cont_usage = 0,
+	.requeue_tok = 1024, /* TGI 3.x DEFAULT_GENERATION_LENGTH */
+	.counts = "one SSE event = one token (EOS included); final "
+		  "details.generated_tokens",
 	.build_body = tgi_body,
 	.on_event = tgi_event,
 	.complete = tgi_complete,

@@ -37,6 +37,7 @@ struct srv_stream {
 	uint8_t fault;      /* enum fault_kind still to happen */
 	uint8_t role_sent;  /* chat role chunk written */
 	uint8_t flush_each; /* one send per emission */
+	int64_t t_first_ns; /* loop time of the first token, 0 before */
 	struct srv_stream *next_free;
 	alignas(max_align_t) unsigned char priv[];
 };
@@ -147,28 +148,92 @@ static int is_tgi(enum srv_api a)
 	return a == SRV_API_TGI_STREAM || a == SRV_API_TGI_GENERATE;
 }
 
+static int is_openai(enum srv_api a)
+{
+	return a == SRV_API_COMPLETIONS || a == SRV_API_CHAT;
+}
+
+/* The error body shape api answers with under the server's flavour. */
+static enum wire_err_shape err_shape(const struct srv *v, enum srv_api a)
+{
+	switch (a) {
+	case SRV_API_COMPLETIONS:
+	case SRV_API_CHAT:
+		switch (v->cfg.flavour) {
+		case SRV_FLAVOUR_SGLANG:
+		case SRV_FLAVOUR_LMDEPLOY:
+		case SRV_FLAVOUR_TRTLLM:
+			return WIRE_ERR_FLAT;
+		case SRV_FLAVOUR_LLAMACPP:
+			return WIRE_ERR_LLAMACPP;
+		default:
+			return WIRE_ERR_VLLM;
+		}
+	case SRV_API_TGI_STREAM:
+	case SRV_API_TGI_GENERATE:
+		return WIRE_ERR_TGI;
+	case SRV_API_SGLANG:
+		return WIRE_ERR_MESSAGE;
+	case SRV_API_LMDEPLOY:
+		return WIRE_ERR_FLAT;
+	case SRV_API_LLAMACPP:
+		return WIRE_ERR_LLAMACPP;
+	default:
+		return WIRE_ERR_STRING;
+	}
+}
+
 static void respond_json(struct httpd_conn *c, int status, struct buf *b)
 {
 	httpd_respond(c, status, "application/json", NULL, b->data ? b->data : "",
 		      b->len);
 }
 
-static void respond_error(struct srv *v, struct httpd_conn *c, int tgi,
-			  int status, const char *type, const char *param,
-			  const char *msg)
+static void respond_error(struct srv *v, struct httpd_conn *c,
+			  enum srv_api api, int status, const char *type,
+			  const char *param, const char *msg)
 {
 	buf_reset(&v->body);
-	if (tgi)
-		wire_tgi_error_json(&v->body, msg, type);
-	else
-		wire_openai_error_json(&v->body, msg, type, param, status);
+	wire_error_json(&v->body, err_shape(v, api), msg, type, param, status);
 	respond_json(c, status, &v->body);
 }
 
 static const char *sse_type(enum srv_api a)
 {
-	return is_tgi(a) ? "text/event-stream"
-			 : "text/event-stream; charset=utf-8";
+	if (a == SRV_API_OLLAMA)
+		return "application/x-ndjson";
+	return is_openai(a) ? "text/event-stream; charset=utf-8"
+			    : "text/event-stream";
+}
+
+/* "2025-01-02T03:04:05.123456789Z" (Go's RFC3339Nano: zeros trimmed). */
+static void rfc3339_now(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	char frac[16];
+	snprintf(frac, sizeof(frac), ".%09ld", ts.tv_nsec);
+	size_t f = strlen(frac);
+	while (f > 1 && frac[f - 1] == '0')
+		frac[--f] = '\0';
+	if (f == 1)
+		frac[0] = '\0';
+	snprintf(out + n, len - n, "%sZ", frac);
+}
+
+static void stream_times(struct srv_stream *s, struct wire_times *t,
+			 char *created, size_t clen)
+{
+	int64_t now = loop_now_ns(s->srv->loop);
+	int64_t first = s->t_first_ns ? s->t_first_ns : now;
+	rfc3339_now(created, clen);
+	t->prompt_ns = first - s->req.t_arrival_ns;
+	t->decode_ns = now - first;
+	t->total_ns = now - s->req.t_arrival_ns;
+	t->created_at = created;
 }
 
 static void write_ev(struct srv_stream *s)
@@ -202,7 +267,8 @@ static void emit(struct srv_stream *s, uint32_t n, enum srv_finish fin)
 					(enum wire_finish)fin, cu);
 			write_ev(s);
 			break;
-		default:
+		case SRV_API_TGI_STREAM:
+		case SRV_API_TGI_GENERATE:
 			for (uint32_t i = 0; i < n; i++) {
 				int last = fin && i + 1 == n;
 				wire_tgi_event(&v->ev, &s->ctx, s->sent + i,
@@ -211,8 +277,37 @@ static void emit(struct srv_stream *s, uint32_t n, enum srv_finish fin)
 				write_ev(s);
 			}
 			break;
+		case SRV_API_SGLANG:
+			wire_sglang_chunk(&v->ev, &s->ctx, s->sent + n,
+					  (enum wire_finish)fin, 1);
+			write_ev(s);
+			break;
+		case SRV_API_LMDEPLOY:
+			wire_lmdeploy_chunk(&v->ev, &s->ctx, s->sent, n,
+					    (enum wire_finish)fin, 1);
+			write_ev(s);
+			break;
+		case SRV_API_LLAMACPP:
+			wire_llamacpp_chunk(&v->ev, &s->ctx, s->sent, n);
+			write_ev(s);
+			break;
+		case SRV_API_OLLAMA: {
+			struct wire_times t;
+			char created[48];
+			stream_times(s, &t, created, sizeof(created));
+			wire_ollama_line(&v->ev, &s->ctx, s->sent, n, &t);
+			write_ev(s);
+			break;
+		}
+		default:
+			wire_triton_event(&v->ev, &s->ctx, s->sent, n,
+					  r->ret_num_out, r->ret_num_in, 1);
+			write_ev(s);
+			break;
 		}
 	}
+	if (n && !s->sent && !s->t_first_ns)
+		s->t_first_ns = loop_now_ns(v->loop);
 	s->sent += n;
 	ctr_add(&v->ctr.generation_tokens, n);
 	if (s->flush_each && r->stream && n)
@@ -225,8 +320,11 @@ static void finish_ok(struct srv_stream *s, enum srv_finish fin)
 	struct srv *v = s->srv;
 	const struct srv_request *r = &s->req;
 	enum wire_finish wf = (enum wire_finish)fin;
+	struct wire_times t;
+	char created[48];
+	stream_times(s, &t, created, sizeof(created));
 	if (r->stream) {
-		if (!is_tgi(r->api)) {
+		if (is_openai(r->api)) {
 			if (r->include_usage) {
 				wire_usage_chunk(&v->ev, &s->ctx,
 						 r->api == SRV_API_CHAT, s->sent);
@@ -234,17 +332,51 @@ static void finish_ok(struct srv_stream *s, enum srv_finish fin)
 			}
 			wire_done(&v->ev);
 			write_ev(s);
+		} else if (r->api == SRV_API_SGLANG ||
+			   r->api == SRV_API_LMDEPLOY) {
+			wire_done(&v->ev);
+			write_ev(s);
+		} else if (r->api == SRV_API_LLAMACPP) {
+			wire_llamacpp_final(&v->ev, &s->ctx, s->sent, wf, &t, 1);
+			write_ev(s);
+		} else if (r->api == SRV_API_OLLAMA) {
+			wire_ollama_final(&v->ev, &s->ctx, s->sent, wf, &t, 1);
+			write_ev(s);
 		}
 		httpd_stream_end(s->conn);
 	} else {
 		buf_reset(&v->body);
-		if (r->api == SRV_API_COMPLETIONS)
+		switch (r->api) {
+		case SRV_API_COMPLETIONS:
 			wire_cmpl_response(&v->body, &s->ctx, s->sent, wf);
-		else if (r->api == SRV_API_CHAT)
+			break;
+		case SRV_API_CHAT:
 			wire_chat_response(&v->body, &s->ctx, s->sent, wf);
-		else
+			break;
+		case SRV_API_SGLANG:
+			wire_sglang_chunk(&v->body, &s->ctx, s->sent, wf, 0);
+			break;
+		case SRV_API_LMDEPLOY:
+			wire_lmdeploy_chunk(&v->body, &s->ctx, 0, s->sent, wf,
+					    0);
+			break;
+		case SRV_API_LLAMACPP:
+			wire_llamacpp_final(&v->body, &s->ctx, s->sent, wf, &t,
+					    0);
+			break;
+		case SRV_API_OLLAMA:
+			wire_ollama_final(&v->body, &s->ctx, s->sent, wf, &t, 0);
+			break;
+		case SRV_API_TRITON_STREAM:
+		case SRV_API_TRITON_GENERATE:
+			wire_triton_event(&v->body, &s->ctx, 0, s->sent,
+					  r->ret_num_out, r->ret_num_in, 0);
+			break;
+		default:
 			wire_tgi_generate_response(&v->body, &s->ctx, s->sent,
 						   wf, r->details);
+			break;
+		}
 		respond_json(s->conn, 200, &v->body);
 	}
 	ctr_add(&v->ctr.completed, 1);
@@ -257,18 +389,36 @@ static void error_end(struct srv_stream *s, const char *msg)
 	if (r->stream) {
 		if (is_tgi(r->api)) {
 			wire_tgi_error_event(&v->ev, msg, "generation");
-		} else {
+		} else if (is_openai(r->api)) {
 			wire_openai_error_event(&v->ev, msg,
 						"InternalServerError", 500);
 			write_ev(s);
 			wire_done(&v->ev);
+		} else if (r->api == SRV_API_OLLAMA) {
+			/* Ollama: a final {"error"} line under 200 */
+			wire_error_json(&v->ev, WIRE_ERR_STRING, msg, "", NULL,
+					500);
+			buf_puts(&v->ev, "\n");
+		} else {
+			/* SGLang/LMDeploy: error then [DONE]; llama.cpp and
+			 * Triton: error, then the stream closes */
+			buf_puts(&v->ev, "data: ");
+			wire_error_json(&v->ev, err_shape(v, r->api), msg,
+					"server_error", NULL, 500);
+			buf_puts(&v->ev, "\n\n");
+			if (r->api == SRV_API_SGLANG ||
+			    r->api == SRV_API_LMDEPLOY) {
+				write_ev(s);
+				wire_done(&v->ev);
+			}
 		}
 		write_ev(s);
 		httpd_stream_end(s->conn);
 	} else {
-		respond_error(v, s->conn, is_tgi(r->api), 500,
-			      is_tgi(r->api) ? "generation"
-					     : "InternalServerError",
+		respond_error(v, s->conn, r->api, 500,
+			      is_tgi(r->api)      ? "generation"
+			      : is_openai(r->api) ? "InternalServerError"
+						  : "server_error",
 			      NULL, msg);
 	}
 }
@@ -285,6 +435,8 @@ static enum srv_emit do_fault(struct srv_stream *s)
 		if (s->req.stream) {
 			if (is_tgi(s->req.api))
 				buf_puts(&v->ev, "data:{not json\n\n");
+			else if (s->req.api == SRV_API_OLLAMA)
+				buf_puts(&v->ev, "{not json\n");
 			else
 				buf_puts(&v->ev, "data: {not json\n\n");
 			write_ev(s);
@@ -414,7 +566,7 @@ static void refuse(struct srv *v, struct httpd_conn *c, enum srv_api api,
 		httpd_stream_end(c);
 		return;
 	}
-	respond_error(v, c, tgi, status, type, NULL, msg);
+	respond_error(v, c, api, status, type, NULL, msg);
 }
 
 static void route_generate(struct srv *v, struct httpd_conn *c,
@@ -423,7 +575,7 @@ static void route_generate(struct srv *v, struct httpd_conn *c,
 	struct srv_request req;
 	struct request_error e;
 	struct request_limits lim = {v->model, v->cfg.max_model_len,
-				     v->cfg.chat_overhead_tok};
+				     v->cfg.chat_overhead_tok, v->cfg.flavour};
 	int tgi = is_tgi(api);
 
 	if (request_parse(api, hr->body, hr->body_len, &lim, &req, &e)) {
@@ -437,7 +589,7 @@ static void route_generate(struct srv *v, struct httpd_conn *c,
 			httpd_stream_end(c);
 			return;
 		}
-		respond_error(v, c, tgi, e.status, e.type,
+		respond_error(v, c, api, e.status, e.type,
 			      e.param[0] ? e.param : NULL, e.msg);
 		return;
 	}
@@ -448,14 +600,14 @@ static void route_generate(struct srv *v, struct httpd_conn *c,
 	if (f != FAULT_NONE)
 		ctr_add(&v->ctr.faults[f], 1);
 	if (f == FAULT_429) {
-		respond_error(v, c, tgi, 429, tgi ? "overloaded" : "RateLimitError",
+		respond_error(v, c, api, 429, tgi ? "overloaded" : "RateLimitError",
 			      NULL,
 			      tgi ? "Model is overloaded"
 				  : "infbench mock: injected rate limit");
 		return;
 	}
 	if (f == FAULT_503) {
-		respond_error(v, c, tgi, 503,
+		respond_error(v, c, api, 503,
 			      tgi ? "unhealthy" : "ServiceUnavailableError",
 			      NULL, "infbench mock: injected service unavailable");
 		return;
@@ -497,8 +649,8 @@ static void route_tokenize(struct srv *v, struct httpd_conn *c,
 	json_t *root = json_loadb(hr->body, hr->body_len, 0, &je);
 	buf_reset(&v->body);
 	if (!json_is_object(root)) {
-		respond_error(v, c, 0, 400, "BadRequestError", NULL,
-			      "Invalid JSON body");
+		respond_error(v, c, SRV_API_COMPLETIONS, 400, "BadRequestError",
+			      NULL, "Invalid JSON body");
 		goto out;
 	}
 	json_t *in = json_object_get(root, "inputs");
@@ -529,7 +681,8 @@ static void route_tokenize(struct srv *v, struct httpd_conn *c,
 			}
 		}
 	} else {
-		respond_error(v, c, 0, 400, "BadRequestError", "prompt",
+		respond_error(v, c, SRV_API_COMPLETIONS, 400,
+			      "BadRequestError", "prompt",
 			      "prompt (string) or messages required");
 		goto out;
 	}
@@ -588,30 +741,129 @@ static void route_metrics(struct srv *v, struct httpd_conn *c)
 		      v->body.data, v->body.len);
 }
 
+/* Which flavours answer a route (bit per enum srv_flavour). */
+#define FL(f) (1u << SRV_FLAVOUR_##f)
+#define FL_GEN 0xffffffffu /* generation and helper routes: every flavour */
+#define FL_OPENAI_MODELS                                                 \
+	(FL(ALL) | FL(VLLM) | FL(SGLANG) | FL(LMDEPLOY) | FL(TRTLLM) |  \
+	 FL(TGI) | FL(LLAMACPP) | FL(OLLAMA))
+
+enum route_id {
+	RT_COMPLETIONS, RT_CHAT, RT_GENERATE_STREAM, RT_GENERATE, RT_TOKENIZE,
+	RT_HEALTH, RT_MODELS, RT_VERSION, RT_INFO, RT_METRICS, RT_DCGM,
+	RT_COMPLETION, RT_API_GENERATE, RT_PROPS, RT_SERVER_INFO,
+	RT_MODEL_INFO, RT_API_VERSION, RT_API_TAGS, RT_V2, RT_V2_READY,
+	RT_V2_INDEX,
+};
+
+static const struct {
+	const char *path;
+	int post;          /* 1 = POST route, 0 = GET route */
+	unsigned flavours; /* who answers it */
+	enum route_id id;
+} routes[] = {
+	{"/v1/completions", 1, FL_GEN, RT_COMPLETIONS},
+	{"/v1/chat/completions", 1, FL_GEN, RT_CHAT},
+	{"/generate_stream", 1, FL_GEN, RT_GENERATE_STREAM},
+	{"/generate", 1, FL_GEN, RT_GENERATE},
+	{"/tokenize", 1, FL_GEN, RT_TOKENIZE},
+	{"/health", 0, FL_GEN, RT_HEALTH},
+	{"/v1/models", 0, FL_OPENAI_MODELS, RT_MODELS},
+	{"/version", 0, FL(ALL) | FL(VLLM) | FL(TRTLLM), RT_VERSION},
+	{"/info", 0, FL(ALL) | FL(TGI), RT_INFO},
+	{"/metrics", 0, FL_GEN, RT_METRICS},
+	{"/dcgm/metrics", 0, FL_GEN, RT_DCGM},
+	{"/completion", 1, FL_GEN, RT_COMPLETION},
+	{"/api/generate", 1, FL_GEN, RT_API_GENERATE},
+	{"/props", 0, FL(LLAMACPP), RT_PROPS},
+	{"/get_server_info", 0, FL(SGLANG), RT_SERVER_INFO},
+	{"/server_info", 0, FL(SGLANG), RT_SERVER_INFO},
+	{"/get_model_info", 0, FL(SGLANG), RT_MODEL_INFO},
+	{"/api/version", 0, FL(OLLAMA), RT_API_VERSION},
+	{"/api/tags", 0, FL(OLLAMA), RT_API_TAGS},
+	{"/v2", 0, FL(TRITON), RT_V2},
+	{"/v2/health/ready", 0, FL(TRITON), RT_V2_READY},
+	{"/v2/repository/index", 1, FL(TRITON), RT_V2_INDEX},
+};
+
+static const char not_found[] = "{\"detail\":\"Not Found\"}";
+
+static void respond_404(struct httpd_conn *c)
+{
+	httpd_respond(c, 404, "application/json", NULL, not_found,
+		      sizeof(not_found) - 1);
+}
+
+/* /v2/models/<m>/{generate_stream,generate,config}. Returns 0 when the
+ * path is not one of them. */
+static int route_triton(struct srv *v, struct httpd_conn *c,
+			const struct http1_req *r)
+{
+	static const char pre[] = "/v2/models/";
+	size_t pl = sizeof(pre) - 1;
+	if (r->path_len <= pl || memcmp(r->target, pre, pl))
+		return 0;
+	const char *m = r->target + pl, *end = r->target + r->path_len;
+	const char *slash = memchr(m, '/', (size_t)(end - m));
+	if (!slash)
+		return 0;
+	size_t ml = (size_t)(slash - m);
+	size_t tl = (size_t)(end - slash - 1);
+	const char *tail = slash + 1;
+	int post = r->method == HTTP1_POST;
+	enum srv_api api;
+	if (tl == 15 && !memcmp(tail, "generate_stream", 15))
+		api = SRV_API_TRITON_STREAM;
+	else if (tl == 8 && !memcmp(tail, "generate", 8))
+		api = SRV_API_TRITON_GENERATE;
+	else if (tl == 6 && !memcmp(tail, "config", 6))
+		api = SRV_API_COMPLETIONS; /* marker: config */
+	else
+		return 0;
+	buf_reset(&v->body);
+	if (strlen(v->model) != ml || memcmp(m, v->model, ml)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg),
+			 "Request for unknown model: '%.*s' is not found",
+			 (int)(ml < 128 ? ml : 128), m);
+		respond_error(v, c, SRV_API_TRITON_STREAM, 400, "", NULL, msg);
+		return 1;
+	}
+	if (api == SRV_API_COMPLETIONS) {
+		if (post) {
+			httpd_respond(c, 405, "application/json",
+				      "allow: GET\r\n", not_found, 0);
+			return 1;
+		}
+		wire_triton_config(&v->body, v->model);
+		respond_json(c, 200, &v->body);
+		return 1;
+	}
+	if (!post) {
+		httpd_respond(c, 405, "application/json", "allow: POST\r\n",
+			      not_found, 0);
+		return 1;
+	}
+	route_generate(v, c, r, api);
+	return 1;
+}
+
 static void on_request(void *ud, struct httpd_conn *c,
 		       const struct http1_req *r)
 {
 	struct srv *v = ud;
 	int get = r->method == HTTP1_GET || r->method == HTTP1_HEAD;
 	int post = r->method == HTTP1_POST;
-	static const char not_found[] = "{\"detail\":\"Not Found\"}";
 	static const char not_allowed[] = "{\"detail\":\"Method Not Allowed\"}";
-	struct {
-		const char *path;
-		int post; /* 1 = POST route, 0 = GET route */
-	} routes[] = {
-		{"/v1/completions", 1}, {"/v1/chat/completions", 1},
-		{"/generate_stream", 1}, {"/generate", 1}, {"/tokenize", 1},
-		{"/health", 0}, {"/v1/models", 0}, {"/version", 0},
-		{"/info", 0}, {"/metrics", 0}, {"/dcgm/metrics", 0},
-	};
+	unsigned me = 1u << v->cfg.flavour;
 	int known = -1;
+	if (route_triton(v, c, r))
+		return;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (path_is(r, routes[i].path))
+		if ((routes[i].flavours & me) && path_is(r, routes[i].path))
 			known = (int)i;
 	if (known < 0) {
-		httpd_respond(c, 404, "application/json", NULL, not_found,
-			      sizeof(not_found) - 1);
+		respond_404(c);
 		return;
 	}
 	if ((routes[known].post && !post) || (!routes[known].post && !get)) {
@@ -622,52 +874,132 @@ static void on_request(void *ud, struct httpd_conn *c,
 		return;
 	}
 	buf_reset(&v->body);
-	switch (known) {
-	case 0:
+	int64_t now_s = (int64_t)time(NULL);
+	switch (routes[known].id) {
+	case RT_COMPLETIONS:
 		route_generate(v, c, r, SRV_API_COMPLETIONS);
 		break;
-	case 1:
+	case RT_CHAT:
 		route_generate(v, c, r, SRV_API_CHAT);
 		break;
-	case 2:
+	case RT_GENERATE_STREAM:
 		route_generate(v, c, r, SRV_API_TGI_STREAM);
 		break;
-	case 3:
-		route_generate(v, c, r, SRV_API_TGI_GENERATE);
+	case RT_GENERATE: {
+		enum srv_api a;
+		if (v->cfg.flavour == SRV_FLAVOUR_SGLANG)
+			a = SRV_API_SGLANG;
+		else if (v->cfg.flavour == SRV_FLAVOUR_LMDEPLOY)
+			a = SRV_API_LMDEPLOY;
+		else if (v->cfg.flavour == SRV_FLAVOUR_TGI)
+			a = SRV_API_TGI_GENERATE;
+		else
+			a = request_generate_shape(r->body, r->body_len);
+		route_generate(v, c, r, a);
 		break;
-	case 4:
+	}
+	case RT_TOKENIZE:
 		route_tokenize(v, c, r);
 		break;
-	case 5:
+	case RT_HEALTH:
 		httpd_respond(c, 200, NULL, NULL, "", 0);
 		break;
-	case 6:
-		wire_models(&v->body, v->model, v->cfg.max_model_len,
-			    (int64_t)time(NULL));
+	case RT_MODELS:
+		switch (v->cfg.flavour) {
+		case SRV_FLAVOUR_SGLANG:
+			wire_models_as(&v->body, v->model,
+				       v->cfg.max_model_len, now_s, "sglang",
+				       0);
+			break;
+		case SRV_FLAVOUR_LMDEPLOY:
+			wire_models_as(&v->body, v->model, -1, now_s,
+				       "lmdeploy", 0);
+			break;
+		case SRV_FLAVOUR_TRTLLM:
+			wire_models_as(&v->body, v->model, -1, now_s,
+				       "tensorrt_llm", 0);
+			break;
+		case SRV_FLAVOUR_TGI:
+			wire_models_as(&v->body, v->model, -1, now_s, v->model,
+				       0);
+			break;
+		case SRV_FLAVOUR_LLAMACPP:
+			wire_models_as(&v->body, v->model, -1, now_s,
+				       "llamacpp", 1);
+			break;
+		case SRV_FLAVOUR_OLLAMA:
+			wire_models_as(&v->body, v->model, -1, now_s,
+				       "library", 0);
+			break;
+		default:
+			wire_models(&v->body, v->model, v->cfg.max_model_len,
+				    now_s);
+			break;
+		}
 		respond_json(c, 200, &v->body);
 		break;
-	case 7:
-		wire_version(&v->body, SRV_EMULATED_VLLM);
+	case RT_VERSION:
+		wire_version(&v->body, v->cfg.flavour == SRV_FLAVOUR_TRTLLM
+					       ? "1.1.0"
+					       : SRV_EMULATED_VLLM);
 		respond_json(c, 200, &v->body);
 		break;
-	case 8:
+	case RT_INFO:
 		wire_tgi_info(&v->body, v->model, v->cfg.max_model_len,
 			      v->cfg.max_concurrent);
 		respond_json(c, 200, &v->body);
 		break;
-	case 9:
+	case RT_METRICS:
 		route_metrics(v, c);
 		break;
-	default:
+	case RT_DCGM:
 		if (!v->be_ops->dcgm) {
-			httpd_respond(c, 404, "application/json", NULL,
-				      not_found, sizeof(not_found) - 1);
+			respond_404(c);
 			break;
 		}
 		v->be_ops->dcgm(v->be, &v->body);
 		httpd_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
 			      NULL, v->body.data ? v->body.data : "",
 			      v->body.len);
+		break;
+	case RT_COMPLETION:
+		route_generate(v, c, r, SRV_API_LLAMACPP);
+		break;
+	case RT_API_GENERATE:
+		route_generate(v, c, r, SRV_API_OLLAMA);
+		break;
+	case RT_PROPS:
+		wire_llamacpp_props(&v->body, v->model, v->cfg.max_model_len);
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_SERVER_INFO:
+		wire_sglang_server_info(&v->body, v->model,
+					v->cfg.max_model_len,
+					v->cfg.max_concurrent);
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_MODEL_INFO:
+		wire_sglang_model_info(&v->body, v->model);
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_API_VERSION:
+		wire_version(&v->body, "0.12.6");
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_API_TAGS:
+		wire_ollama_tags(&v->body, v->model);
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_V2:
+		wire_triton_server(&v->body);
+		respond_json(c, 200, &v->body);
+		break;
+	case RT_V2_READY:
+		httpd_respond(c, 200, NULL, NULL, "", 0);
+		break;
+	case RT_V2_INDEX:
+		wire_triton_index(&v->body, v->model);
+		respond_json(c, 200, &v->body);
 		break;
 	}
 }

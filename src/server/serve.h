@@ -3,8 +3,11 @@
  * Owns one server instance: the loop, the HTTP listener, the backend, the
  * pool of struct srv_stream, the fault plan and the /metrics counters.
  * Routes vLLM-OpenAI (/v1/completions, /v1/chat/completions, /v1/models,
- * /version, /tokenize, /metrics, /health) and TGI (/generate_stream,
- * /generate, /info, /tokenize with "inputs"). srv_start/srv_stop may be
+ * /version, /tokenize, /metrics, /health), TGI (/generate_stream,
+ * /generate, /info, /tokenize with "inputs"), SGLang and LMDeploy
+ * /generate, llama.cpp /completion, Ollama /api/generate, Triton
+ * /v2/models/<m>/generate_stream, and each server's info routes as its
+ * flavour allows (docs/internals/SERVER.md). srv_start/srv_stop may be
  * called from any one thread; the server itself runs on its own thread.
  */
 #ifndef INFBENCH_SERVER_SERVE_H
@@ -27,6 +30,7 @@ struct srv_config {
 	unsigned close_after;      /* close keep-alive conns after N responses */
 	size_t max_out_bytes;      /* per-connection output cap; 0 = default */
 	struct fault_config faults;
+	enum srv_flavour flavour;  /* info routes, error shapes; ALL default */
 	/* Backend: NULL = the mock with .mock; else ops->create(loop, arg). */
 	const struct srv_backend_ops *backend;
 	const void *backend_arg;

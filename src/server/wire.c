@@ -578,3 +578,429 @@ int wire_metrics_infbench(struct buf *b, const struct wire_metrics *m)
 			 (unsigned long long)m->conns_accepted);
 	RET(rc);
 }
+
+/* ---- error bodies ---- */
+
+int wire_error_json(struct buf *b, enum wire_err_shape shape, const char *msg,
+		    const char *type, const char *param, int code)
+{
+	int rc = 0;
+	switch (shape) {
+	case WIRE_ERR_VLLM:
+		return wire_openai_error_json(b, msg, type, param, code);
+	case WIRE_ERR_TGI:
+		return wire_tgi_error_json(b, msg, type);
+	case WIRE_ERR_FLAT: /* pydantic ErrorResponse */
+		rc |= PUT(b, "{\"object\":\"error\",\"message\":");
+		rc |= put_str(b, msg);
+		rc |= PUT(b, ",\"type\":");
+		rc |= put_str(b, type);
+		rc |= PUT(b, ",\"param\":");
+		if (param)
+			rc |= put_str(b, param);
+		else
+			rc |= PUT(b, "null");
+		rc |= PUT(b, ",\"code\":");
+		rc |= put_i64(b, code);
+		rc |= PUT(b, "}");
+		break;
+	case WIRE_ERR_MESSAGE:
+		rc |= PUT(b, "{\"error\":{\"message\":");
+		rc |= put_str(b, msg);
+		rc |= PUT(b, "}}");
+		break;
+	case WIRE_ERR_LLAMACPP: /* format_error_response */
+		rc |= PUT(b, "{\"error\":{\"code\":");
+		rc |= put_i64(b, code);
+		rc |= PUT(b, ",\"message\":");
+		rc |= put_str(b, msg);
+		rc |= PUT(b, ",\"type\":");
+		rc |= put_str(b, type);
+		rc |= PUT(b, "}}");
+		break;
+	case WIRE_ERR_STRING:
+		rc |= PUT(b, "{\"error\":");
+		rc |= put_str(b, msg);
+		rc |= PUT(b, "}");
+		break;
+	}
+	RET(rc);
+}
+
+/* ---- native formats ---- */
+
+static int put_ids(struct buf *b, uint32_t tok0, uint32_t n)
+{
+	int rc = PUT(b, "[");
+	for (uint32_t k = tok0; k < tok0 + n; k++) {
+		if (k > tok0)
+			rc |= PUT(b, ",");
+		rc |= put_i64(b, wire_token_id(k));
+	}
+	rc |= PUT(b, "]");
+	return rc;
+}
+
+static int open_event(struct buf *b, int stream)
+{
+	return stream ? PUT(b, "data: ") : 0;
+}
+
+static int close_event(struct buf *b, int stream)
+{
+	return stream ? PUT(b, "\n\n") : 0;
+}
+
+/* SGLang (orjson, compact): finish_reason {"type":"length","length":N}. */
+int wire_sglang_chunk(struct buf *b, const struct wire_ctx *x, uint32_t total,
+		      enum wire_finish fin, int stream)
+{
+	int rc = open_event(b, stream);
+	rc |= PUT(b, "{\"text\":");
+	rc |= put_tokens(b, 0, total);
+	rc |= PUT(b, ",\"output_ids\":");
+	rc |= put_ids(b, 0, total);
+	rc |= PUT(b, ",\"meta_info\":{\"id\":");
+	rc |= put_str(b, x->id);
+	rc |= PUT(b, ",\"finish_reason\":");
+	if (fin == WIRE_FINISH_LENGTH) {
+		rc |= PUT(b, "{\"type\":\"length\",\"length\":");
+		rc |= put_i64(b, total);
+		rc |= PUT(b, "}");
+	} else if (fin) {
+		rc |= PUT(b, "{\"type\":\"stop\",\"matched\":2}");
+	} else {
+		rc |= PUT(b, "null");
+	}
+	rc |= PUT(b, ",\"prompt_tokens\":");
+	rc |= put_i64(b, x->prompt_tokens);
+	rc |= PUT(b, ",\"weight_version\":\"default\",\"completion_tokens\":");
+	rc |= put_i64(b, total);
+	rc |= PUT(b, ",\"cached_tokens\":0}}");
+	rc |= close_event(b, stream);
+	RET(rc);
+}
+
+/* LMDeploy (pydantic model_dump_json, compact). */
+int wire_lmdeploy_chunk(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+			uint32_t n, enum wire_finish fin, int stream)
+{
+	int rc = open_event(b, stream);
+	rc |= PUT(b, "{\"text\":");
+	rc |= put_tokens(b, tok0, n);
+	rc |= PUT(b, ",\"output_ids\":");
+	rc |= put_ids(b, tok0, n);
+	rc |= PUT(b, ",\"meta_info\":{\"finish_reason\":");
+	if (fin)
+		rc |= fin == WIRE_FINISH_LENGTH ? PUT(b, "{\"type\":\"length\"}")
+						: PUT(b, "{\"type\":\"stop\"}");
+	else
+		rc |= PUT(b, "null");
+	rc |= PUT(b, ",\"prompt_tokens\":");
+	rc |= put_i64(b, x->prompt_tokens);
+	rc |= PUT(b, ",\"completion_tokens\":");
+	rc |= put_i64(b, (int64_t)tok0 + n);
+	rc |= PUT(b, "}}");
+	rc |= close_event(b, stream);
+	RET(rc);
+}
+
+/* llama.cpp (nlohmann ordered_json, compact; to_json_non_oaicompat). */
+int wire_llamacpp_chunk(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+			uint32_t n)
+{
+	int rc = PUT(b, "data: {\"index\":0,\"content\":");
+	rc |= put_tokens(b, tok0, n);
+	rc |= PUT(b, ",\"tokens\":[],\"stop\":false,\"id_slot\":0,"
+		     "\"tokens_predicted\":");
+	rc |= put_i64(b, (int64_t)tok0 + n);
+	rc |= PUT(b, ",\"tokens_evaluated\":");
+	rc |= put_i64(b, x->prompt_tokens);
+	rc |= PUT(b, "}\n\n");
+	RET(rc);
+}
+
+static int put_ms(struct buf *b, double ms)
+{
+	return buf_printf(b, "%.3f", ms);
+}
+
+int wire_llamacpp_final(struct buf *b, const struct wire_ctx *x, uint32_t n,
+			enum wire_finish fin, const struct wire_times *t,
+			int stream)
+{
+	double pms = (double)t->prompt_ns / 1e6;
+	double dms = (double)t->decode_ns / 1e6;
+	int64_t p = x->prompt_tokens;
+	int rc = open_event(b, stream);
+	rc |= PUT(b, "{\"index\":0,\"content\":");
+	rc |= stream ? PUT(b, "\"\"") : put_tokens(b, 0, n);
+	rc |= PUT(b, ",\"tokens\":[],\"id_slot\":0,\"stop\":true,\"model\":");
+	rc |= put_str(b, x->model);
+	rc |= PUT(b, ",\"tokens_predicted\":");
+	rc |= put_i64(b, n);
+	rc |= PUT(b, ",\"tokens_evaluated\":");
+	rc |= put_i64(b, p);
+	rc |= PUT(b, ",\"has_new_line\":false,\"truncated\":false,"
+		     "\"stop_type\":");
+	rc |= fin == WIRE_FINISH_STOP ? PUT(b, "\"eos\"") : PUT(b, "\"limit\"");
+	rc |= PUT(b, ",\"stopping_word\":\"\",\"tokens_cached\":");
+	rc |= put_i64(b, p + n);
+	rc |= PUT(b, ",\"timings\":{\"cache_n\":0,\"prompt_n\":");
+	rc |= put_i64(b, p);
+	rc |= PUT(b, ",\"prompt_ms\":");
+	rc |= put_ms(b, pms);
+	rc |= PUT(b, ",\"prompt_per_token_ms\":");
+	rc |= put_ms(b, p ? pms / (double)p : 0);
+	rc |= PUT(b, ",\"prompt_per_second\":");
+	rc |= put_ms(b, pms > 0 ? 1e3 * (double)p / pms : 0);
+	rc |= PUT(b, ",\"predicted_n\":");
+	rc |= put_i64(b, n);
+	rc |= PUT(b, ",\"predicted_ms\":");
+	rc |= put_ms(b, dms);
+	rc |= PUT(b, ",\"predicted_per_token_ms\":");
+	rc |= put_ms(b, n ? dms / n : 0);
+	rc |= PUT(b, ",\"predicted_per_second\":");
+	rc |= put_ms(b, dms > 0 ? 1e3 * n / dms : 0);
+	rc |= PUT(b, "}}");
+	rc |= close_event(b, stream);
+	RET(rc);
+}
+
+/* Ollama (Go encoding/json: compact; omitempty metrics). */
+int wire_ollama_line(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+		     uint32_t n, const struct wire_times *t)
+{
+	int rc = PUT(b, "{\"model\":");
+	rc |= put_str(b, x->model);
+	rc |= PUT(b, ",\"created_at\":");
+	rc |= put_str(b, t->created_at);
+	rc |= PUT(b, ",\"response\":");
+	rc |= put_tokens(b, tok0, n);
+	rc |= PUT(b, ",\"done\":false}\n");
+	RET(rc);
+}
+
+int wire_ollama_final(struct buf *b, const struct wire_ctx *x, uint32_t n,
+		      enum wire_finish fin, const struct wire_times *t,
+		      int stream)
+{
+	int rc = PUT(b, "{\"model\":");
+	rc |= put_str(b, x->model);
+	rc |= PUT(b, ",\"created_at\":");
+	rc |= put_str(b, t->created_at);
+	rc |= PUT(b, ",\"response\":");
+	rc |= stream ? PUT(b, "\"\"") : put_tokens(b, 0, n);
+	rc |= PUT(b, ",\"done\":true,\"done_reason\":");
+	rc |= fin == WIRE_FINISH_STOP ? PUT(b, "\"stop\"") : PUT(b, "\"length\"");
+	rc |= PUT(b, ",\"total_duration\":");
+	rc |= put_i64(b, t->total_ns);
+	if (x->prompt_tokens) {
+		rc |= PUT(b, ",\"prompt_eval_count\":");
+		rc |= put_i64(b, x->prompt_tokens);
+	}
+	if (t->prompt_ns) {
+		rc |= PUT(b, ",\"prompt_eval_duration\":");
+		rc |= put_i64(b, t->prompt_ns);
+	}
+	rc |= PUT(b, ",\"eval_count\":");
+	rc |= put_i64(b, n);
+	if (t->decode_ns) {
+		rc |= PUT(b, ",\"eval_duration\":");
+		rc |= put_i64(b, t->decode_ns);
+	}
+	rc |= PUT(b, "}\n");
+	RET(rc);
+}
+
+/* Triton generate extension (one-element tensors as scalars). */
+int wire_triton_event(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+		      uint32_t n, int ret_out, int ret_in, int stream)
+{
+	int rc = open_event(b, stream);
+	rc |= PUT(b, "{\"model_name\":");
+	rc |= put_str(b, x->model);
+	rc |= PUT(b, ",\"model_version\":\"1\"");
+	if (ret_in) {
+		rc |= PUT(b, ",\"num_input_tokens\":");
+		rc |= put_i64(b, x->prompt_tokens);
+	}
+	if (ret_out) {
+		rc |= PUT(b, ",\"num_output_tokens\":");
+		rc |= put_i64(b, n);
+	}
+	rc |= PUT(b, ",\"text_output\":");
+	rc |= put_tokens(b, tok0, n);
+	rc |= PUT(b, "}");
+	rc |= close_event(b, stream);
+	RET(rc);
+}
+
+/* ---- per-server info routes ---- */
+
+int wire_models_as(struct buf *b, const char *model, int64_t max_model_len,
+		   int64_t created, const char *owned_by, int llamacpp_meta)
+{
+	int rc = PUT(b, "{\"object\":\"list\",\"data\":[{\"id\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"object\":\"model\",\"created\":");
+	rc |= put_i64(b, created);
+	rc |= PUT(b, ",\"owned_by\":");
+	rc |= put_str(b, owned_by);
+	if (max_model_len >= 0) {
+		rc |= PUT(b, ",\"root\":");
+		rc |= put_str(b, model);
+		rc |= PUT(b, ",\"max_model_len\":");
+		rc |= put_i64(b, max_model_len);
+	}
+	if (llamacpp_meta) {
+		rc |= PUT(b, ",\"meta\":{\"vocab_type\":2,\"n_vocab\":32000,"
+			     "\"n_ctx_train\":");
+		rc |= put_i64(b, max_model_len < 0 ? 4096 : max_model_len);
+		rc |= PUT(b, ",\"n_embd\":4096,\"n_params\":7241732096,"
+			     "\"size\":4108916736}");
+	}
+	rc |= PUT(b, "}]}");
+	RET(rc);
+}
+
+int wire_sglang_server_info(struct buf *b, const char *model,
+			    int64_t max_model_len, int64_t max_running)
+{
+	int rc = PUT(b, "{\"model_path\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"tokenizer_path\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"context_length\":");
+	rc |= put_i64(b, max_model_len);
+	rc |= PUT(b, ",\"max_running_requests\":");
+	rc |= put_i64(b, max_running);
+	rc |= PUT(b, ",\"tp_size\":1,\"stream_interval\":1,"
+		     "\"max_total_num_tokens\":");
+	rc |= put_i64(b, max_model_len * max_running);
+	rc |= PUT(b, ",\"max_req_input_len\":");
+	rc |= put_i64(b, max_model_len - 1);
+	rc |= PUT(b, ",\"internal_states\":[{\"last_gen_throughput\":0.0}],"
+		     "\"version\":\"0.5.4\"}");
+	RET(rc);
+}
+
+int wire_sglang_model_info(struct buf *b, const char *model)
+{
+	int rc = PUT(b, "{\"model_path\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"tokenizer_path\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"is_generation\":true}");
+	RET(rc);
+}
+
+int wire_llamacpp_props(struct buf *b, const char *model, int64_t n_ctx)
+{
+	int rc = PUT(b, "{\"default_generation_settings\":{\"id\":0,"
+		     "\"id_task\":-1,\"n_ctx\":");
+	rc |= put_i64(b, n_ctx);
+	rc |= PUT(b, ",\"speculative\":false,\"is_processing\":false,"
+		     "\"params\":{\"n_predict\":-1,\"seed\":4294967295,"
+		     "\"temperature\":0.8}},\"total_slots\":4,\"model_alias\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"model_path\":");
+	rc |= buf_printf(b, "\"/models/%s.gguf\"", model);
+	rc |= PUT(b, ",\"modalities\":{\"vision\":false,\"audio\":false},"
+		     "\"bos_token\":\"<s>\",\"eos_token\":\"</s>\","
+		     "\"build_info\":\"b6500-infbench-mock\"}");
+	RET(rc);
+}
+
+int wire_ollama_tags(struct buf *b, const char *model)
+{
+	int rc = PUT(b, "{\"models\":[{\"name\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"model\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"modified_at\":\"2025-01-01T00:00:00Z\","
+		     "\"size\":4108916736,\"digest\":\"0000000000000000000000"
+		     "000000000000000000000000000000000000000000\",\"details\":"
+		     "{\"parent_model\":\"\",\"format\":\"gguf\",\"family\":"
+		     "\"llama\",\"families\":[\"llama\"],\"parameter_size\":"
+		     "\"7B\",\"quantization_level\":\"Q4_0\"}}]}");
+	RET(rc);
+}
+
+int wire_triton_server(struct buf *b)
+{
+	return PUT(b, "{\"name\":\"triton\",\"version\":\"2.59.0\","
+		      "\"extensions\":[\"classification\",\"sequence\","
+		      "\"model_repository\",\"model_repository(unload_"
+		      "dependents)\",\"schedule_policy\",\"model_configuration\","
+		      "\"system_shared_memory\",\"cuda_shared_memory\","
+		      "\"binary_tensor_data\",\"parameters\",\"statistics\","
+		      "\"trace\",\"logging\"]}");
+}
+
+int wire_triton_index(struct buf *b, const char *model)
+{
+	int rc = PUT(b, "[{\"name\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"version\":\"1\",\"state\":\"READY\"},"
+		     "{\"name\":\"postprocessing\",\"version\":\"1\",\"state\":"
+		     "\"READY\"},{\"name\":\"preprocessing\",\"version\":\"1\","
+		     "\"state\":\"READY\"},{\"name\":\"tensorrt_llm\","
+		     "\"version\":\"1\",\"state\":\"READY\"}]");
+	RET(rc);
+}
+
+static int triton_io(struct buf *b, const char *name, const char *type,
+		     int optional)
+{
+	int rc = PUT(b, "{\"name\":");
+	rc |= put_str(b, name);
+	rc |= PUT(b, ",\"data_type\":");
+	rc |= put_str(b, type);
+	rc |= PUT(b, ",\"dims\":[1]");
+	if (optional >= 0)
+		rc |= optional ? PUT(b, ",\"optional\":true")
+			       : PUT(b, ",\"optional\":false");
+	rc |= PUT(b, "}");
+	return rc;
+}
+
+int wire_triton_config(struct buf *b, const char *model)
+{
+	static const struct {
+		const char *name, *type;
+		int optional;
+	} in[] = {
+		{"text_input", "TYPE_STRING", 0},
+		{"max_tokens", "TYPE_INT32", 0},
+		{"min_tokens", "TYPE_INT32", 1},
+		{"end_id", "TYPE_INT32", 1},
+		{"stop_words", "TYPE_STRING", 1},
+		{"temperature", "TYPE_FP32", 1},
+		{"stream", "TYPE_BOOL", 1},
+		{"return_num_input_tokens", "TYPE_BOOL", 1},
+		{"return_num_output_tokens", "TYPE_BOOL", 1},
+	}, out[] = {
+		{"text_output", "TYPE_STRING", -1},
+		{"num_input_tokens", "TYPE_INT32", -1},
+		{"num_output_tokens", "TYPE_INT32", -1},
+	};
+	int rc = PUT(b, "{\"name\":");
+	rc |= put_str(b, model);
+	rc |= PUT(b, ",\"platform\":\"ensemble\",\"backend\":\"\","
+		     "\"version_policy\":{\"latest\":{\"num_versions\":1}},"
+		     "\"max_batch_size\":64,\"input\":[");
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		if (i)
+			rc |= PUT(b, ",");
+		rc |= triton_io(b, in[i].name, in[i].type, in[i].optional);
+	}
+	rc |= PUT(b, "],\"output\":[");
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		if (i)
+			rc |= PUT(b, ",");
+		rc |= triton_io(b, out[i].name, out[i].type, out[i].optional);
+	}
+	rc |= PUT(b, "],\"model_transaction_policy\":{\"decoupled\":true}}");
+	RET(rc);
+}

@@ -3,7 +3,9 @@
  * Owns the exact formats: vLLM OpenAI completions/chat SSE chunks (first
  * chat chunk role-only, usage chunk, continuous usage, [DONE], error event),
  * non-stream OpenAI JSON, TGI /generate_stream events ("data:" without a
- * space), TGI errors, info routes, /tokenize and Prometheus /metrics, plus
+ * space), TGI errors, SGLang/LMDeploy /generate, llama.cpp /completion,
+ * Ollama /api/generate NDJSON, Triton generate_stream, each server's info
+ * routes and error shapes, /tokenize and Prometheus /metrics, plus
  * the mock vocabulary (token k is one word with a leading space). Every
  * function appends to a caller-owned struct buf and returns 0 or -ENOBUFS.
  * Pure functions, thread-safe.
@@ -100,6 +102,76 @@ int wire_tokenize_vllm(struct buf *b, const char *const *texts,
 		       int64_t max_model_len);
 /* TGI /tokenize: [{"id","text","start","stop"}...] for the words of text. */
 int wire_tokenize_tgi(struct buf *b, const char *text, size_t len);
+
+/* ---- error bodies, by server ---- */
+
+enum wire_err_shape {
+	WIRE_ERR_VLLM = 0, /* {"error":{"message","type","param","code"}} */
+	WIRE_ERR_FLAT,     /* {"object":"error","message","type","param",
+			    * "code"} (SGLang/LMDeploy/trtllm OpenAI routes) */
+	WIRE_ERR_TGI,      /* {"error":"...","error_type":"..."} */
+	WIRE_ERR_MESSAGE,  /* {"error":{"message":"..."}} (SGLang native) */
+	WIRE_ERR_LLAMACPP, /* {"error":{"code","message","type"}} */
+	WIRE_ERR_STRING,   /* {"error":"..."} (Ollama, Triton) */
+};
+/* One error body (no framing). param NULL = null. */
+int wire_error_json(struct buf *b, enum wire_err_shape shape, const char *msg,
+		    const char *type, const char *param, int code);
+
+/* ---- native streaming formats (one whole event/line each; stream = 0
+ * writes the bare JSON of a non-stream response instead) ---- */
+
+/* Server-side times of one request, for the APIs that report them. */
+struct wire_times {
+	int64_t prompt_ns;      /* arrival -> first token */
+	int64_t decode_ns;      /* first token -> now */
+	int64_t total_ns;       /* arrival -> now */
+	const char *created_at; /* RFC 3339 UTC with ns (Ollama) */
+};
+
+/* SGLang /generate: cumulative text/output_ids of tokens [0, total),
+ * meta_info with cumulative completion_tokens. */
+int wire_sglang_chunk(struct buf *b, const struct wire_ctx *x, uint32_t total,
+		      enum wire_finish fin, int stream);
+/* LMDeploy /generate: delta text/output_ids of [tok0, tok0+n), meta_info
+ * completion_tokens = tok0 + n. */
+int wire_lmdeploy_chunk(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+			uint32_t n, enum wire_finish fin, int stream);
+/* llama.cpp /completion partial chunk for [tok0, tok0+n). */
+int wire_llamacpp_chunk(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+			uint32_t n);
+/* llama.cpp final result after n tokens: stop:true, timings. Streamed it
+ * carries content "", else the whole text. */
+int wire_llamacpp_final(struct buf *b, const struct wire_ctx *x, uint32_t n,
+			enum wire_finish fin, const struct wire_times *t,
+			int stream);
+/* Ollama /api/generate NDJSON line for [tok0, tok0+n). */
+int wire_ollama_line(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+		     uint32_t n, const struct wire_times *t);
+/* Ollama final line (done:true, counts, ns durations) after n tokens;
+ * stream = 0 puts the whole text in "response". */
+int wire_ollama_final(struct buf *b, const struct wire_ctx *x, uint32_t n,
+		      enum wire_finish fin, const struct wire_times *t,
+		      int stream);
+/* Triton generate(_stream) response for [tok0, tok0+n); ret_out/ret_in add
+ * num_output_tokens (n) / num_input_tokens. */
+int wire_triton_event(struct buf *b, const struct wire_ctx *x, uint32_t tok0,
+		      uint32_t n, int ret_out, int ret_in, int stream);
+
+/* ---- per-server info routes ---- */
+
+/* OpenAI /v1/models of another server: owned_by, max_model_len (< 0:
+ * omitted), llama.cpp's meta block when llamacpp_meta. */
+int wire_models_as(struct buf *b, const char *model, int64_t max_model_len,
+		   int64_t created, const char *owned_by, int llamacpp_meta);
+int wire_sglang_server_info(struct buf *b, const char *model,
+			    int64_t max_model_len, int64_t max_running);
+int wire_sglang_model_info(struct buf *b, const char *model);
+int wire_llamacpp_props(struct buf *b, const char *model, int64_t n_ctx);
+int wire_ollama_tags(struct buf *b, const char *model);
+int wire_triton_server(struct buf *b);
+int wire_triton_index(struct buf *b, const char *model);
+int wire_triton_config(struct buf *b, const char *model);
 
 /* Values for /metrics. */
 struct wire_metrics {

@@ -202,6 +202,63 @@ static void test_bodies(void)
 	buf_free(&b);
 }
 
+/* Per-flavour OpenAI request differences (protocols.md §2/§4/§5a/§6). */
+static void test_flavour_bodies(void)
+{
+	struct proto_params p = {.model = "m", .prompt = "hi", .max_tokens = 9,
+				 .ignore_eos = 1, .min_tokens = 1,
+				 .temperature = NAN, .include_usage = 0,
+				 .continuous_usage = 1};
+	/* SGLang: continuous usage works without include_usage. */
+	json_t *j = body_of(&proto_sglang_completions, &p);
+	json_t *so = json_object_get(j, "stream_options");
+	ASSERT_TRUE(json_object_get(so, "include_usage") == NULL);
+	ASSERT_TRUE(json_is_true(json_object_get(so, "continuous_usage_stats")));
+	ASSERT_EQ(json_integer_value(json_object_get(j, "min_tokens")), 9);
+	json_decref(j);
+	/* vLLM: continuous usage needs include_usage. */
+	j = body_of(&proto_openai_completions, &p);
+	so = json_object_get(j, "stream_options");
+	ASSERT_TRUE(json_is_true(json_object_get(so, "include_usage")));
+	json_decref(j);
+	/* LMDeploy: no continuous usage; chat min is min_new_tokens,
+	 * completions has none. */
+	p.include_usage = 1;
+	j = body_of(&proto_lmdeploy_chat, &p);
+	so = json_object_get(j, "stream_options");
+	ASSERT_TRUE(json_object_get(so, "continuous_usage_stats") == NULL);
+	ASSERT_TRUE(json_is_true(json_object_get(so, "include_usage")));
+	ASSERT_EQ(json_integer_value(json_object_get(j, "min_new_tokens")), 9);
+	ASSERT_TRUE(json_object_get(j, "min_tokens") == NULL);
+	json_decref(j);
+	j = body_of(&proto_lmdeploy_completions, &p);
+	ASSERT_TRUE(json_object_get(j, "min_new_tokens") == NULL);
+	ASSERT_TRUE(json_object_get(j, "min_tokens") == NULL);
+	ASSERT_TRUE(json_is_true(json_object_get(j, "ignore_eos")));
+	json_decref(j);
+	/* trtllm-serve: only keys it declares; chat uses max_tokens alone. */
+	j = body_of(&proto_trtllm_chat, &p);
+	ASSERT_TRUE(json_object_get(j, "max_completion_tokens") == NULL);
+	ASSERT_EQ(json_integer_value(json_object_get(j, "max_tokens")), 9);
+	const char *k;
+	json_t *v;
+	static const char *const allowed[] = {
+		"model", "messages", "max_tokens", "stream", "stream_options",
+		"ignore_eos", "min_tokens", NULL};
+	json_object_foreach(j, k, v)
+	{
+		int ok = 0;
+		for (int i = 0; allowed[i]; i++)
+			ok |= !strcmp(k, allowed[i]);
+		if (!ok)
+			TEST_FAIL_("trtllm chat body sends '%s'", k);
+	}
+	json_decref(j);
+	ASSERT_TRUE(proto_trtllm_completions.cont_usage);
+	ASSERT_TRUE(!proto_lmdeploy_completions.cont_usage);
+	ASSERT_STR_EQ(proto_sglang_chat.default_path, "/v1/chat/completions");
+}
+
 int main(void)
 {
 	TEST_RUN(test_completions_continuous_usage);
@@ -209,5 +266,6 @@ int main(void)
 	TEST_RUN(test_openai_errors);
 	TEST_RUN(test_tgi);
 	TEST_RUN(test_bodies);
+	TEST_RUN(test_flavour_bodies);
 	return TEST_DONE();
 }

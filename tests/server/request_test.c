@@ -4,7 +4,7 @@
 #include "server/request.h"
 #include "test.h"
 
-static const struct request_limits L = {"m", 100, 8};
+static const struct request_limits L = {"m", 100, 8, SRV_FLAVOUR_ALL};
 
 static int parse(enum srv_api api, const char *body, struct srv_request *r,
 		 struct request_error *e)

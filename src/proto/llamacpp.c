@@ -1,0 +1,150 @@
+/* llamacpp.c - llama.cpp llama-server native POST /completion.
+ *
+ * Owns the request body (n_predict + ignore_eos: exact length; cache_prompt)
+ * and the stream rules (protocols.md §7): every chunk carries
+ * tokens_predicted (cumulative -> exact deltas, however many tokens a chunk
+ * holds) and tokens_evaluated (the whole prompt; timings.prompt_n counts
+ * only the uncached part and is not used as prompt length); the final chunk
+ * has stop:true and timings{prompt_ms, predicted_ms, predicted_n}; there is
+ * no [DONE]; errors are {"error":{"code","message","type"}}. No I/O.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/jscan.h"
+#include "proto/proto.h"
+
+static int llamacpp_body(const struct proto_params *p, struct buf *out)
+{
+	int rc = 0;
+	char *s = NULL;
+	json_t *o = json_object();
+	if (p->model) /* ignored by a single-model server; routes in router
+		       * mode */
+		json_object_set_new(o, "model", json_string(p->model));
+	json_object_set_new(o, "prompt", json_string(p->prompt));
+	json_object_set_new(o, "n_predict", json_integer(p->max_tokens));
+	if (p->ignore_eos)
+		json_object_set_new(o, "ignore_eos", json_true());
+	json_object_set_new(o, "stream", json_true());
+	json_object_set_new(o, "cache_prompt", json_true());
+	if (!isnan(p->temperature))
+		json_object_set_new(o, "temperature",
+				    json_real(p->temperature));
+	if ((rc = proto__merge_extra(o, p->extra_body)))
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+	if (!s || buf_puts(out, s))
+		rc = -ENOMEM;
+out:
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+enum { L_ERROR, L_CONTENT, L_TOKENS, L_PREDICTED, L_EVALUATED, L_STOP,
+       L_T_PREDICTED_N, L_T_PROMPT_MS, L_T_PREDICTED_MS, L_ROOT, L__N };
+
+static struct jscan_path paths[L__N] = {
+	[L_ERROR] = {{"error"}, 1},
+	[L_CONTENT] = {{"content"}, 1},
+	[L_TOKENS] = {{"tokens"}, 1},
+	[L_PREDICTED] = {{"tokens_predicted"}, 1},
+	[L_EVALUATED] = {{"tokens_evaluated"}, 1},
+	[L_STOP] = {{"stop"}, 1},
+	[L_T_PREDICTED_N] = {{"timings", "predicted_n"}, 2},
+	[L_T_PROMPT_MS] = {{"timings", "prompt_ms"}, 2},
+	[L_T_PREDICTED_MS] = {{"timings", "predicted_ms"}, 2},
+	[L_ROOT] = {{NULL}, 0},
+};
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	jscan_compile(paths, L__N);
+}
+
+/* A JSON number field in milliseconds as ns, -1 when absent. */
+static int64_t ms_ns(const struct jscan_field *f)
+{
+	if (f->type != JSCAN_INT && f->type != JSCAN_REAL)
+		return -1;
+	char tmp[64];
+	size_t n = f->len < sizeof(tmp) - 1 ? f->len : sizeof(tmp) - 1;
+	memcpy(tmp, f->start, n);
+	tmp[n] = '\0';
+	return (int64_t)llround(strtod(tmp, NULL) * 1e6);
+}
+
+static void llamacpp_event(struct proto_stream *st, const char *data,
+			   size_t len, struct proto_event *ev)
+{
+	struct jscan_field f[L__N];
+	pthread_once(&paths_once, compile_paths);
+	proto__event_init(ev);
+	if (jscan_parse(data, len, paths, f, L__N) ||
+	    f[L_ROOT].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return;
+	}
+	if (f[L_ERROR].type != JSCAN_ABSENT) {
+		proto__error_from(data, len, ev);
+		return;
+	}
+	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
+		ev->kind = PEV_BAD;
+		snprintf(ev->error, sizeof(ev->error),
+			 "event without content or stop");
+		return;
+	}
+	ev->text_bytes = (uint32_t)proto__text(st, &f[L_CONTENT], 0);
+	if (f[L_EVALUATED].type == JSCAN_INT)
+		ev->prompt_tokens = (int32_t)jscan_int(&f[L_EVALUATED]);
+	int32_t cum = -1;
+	if (f[L_PREDICTED].type == JSCAN_INT)
+		cum = (int32_t)jscan_int(&f[L_PREDICTED]);
+	else if (f[L_T_PREDICTED_N].type == JSCAN_INT)
+		cum = (int32_t)jscan_int(&f[L_T_PREDICTED_N]);
+	if (cum >= 0) {
+		ev->tokens = cum - st->last_completion_tokens;
+		if (ev->tokens < 0)
+			ev->tokens = 0;
+		st->last_completion_tokens = cum;
+	} else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count) {
+		ev->tokens = (int32_t)f[L_TOKENS].count; /* return_tokens */
+	}
+	if (f[L_STOP].type == JSCAN_TRUE) {
+		ev->finished = 1;
+		st->saw_finish = 1;
+		if (cum >= 0)
+			ev->completion_tokens = cum;
+		st->srv_prompt_ns = ms_ns(&f[L_T_PROMPT_MS]);
+		st->srv_decode_ns = ms_ns(&f[L_T_PREDICTED_MS]);
+	}
+	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
+		ev->kind = PEV_TOKEN;
+	else
+		ev->kind = PEV_USAGE;
+}
+
+static int llamacpp_complete(const struct proto_stream *st)
+{
+	return st->saw_finish;
+}
+
+const struct proto_ops proto_llamacpp = {
+	.name = "llamacpp",
+	.default_path = "/completion",
+	.flavour = "llamacpp",
+	.force_len = 1,
+	.counts = "tokens_predicted (cumulative) on every chunk -> exact "
+		  "deltas; tokens_evaluated = prompt",
+	.build_body = llamacpp_body,
+	.on_event = llamacpp_event,
+	.complete = llamacpp_complete,
+};

@@ -1,0 +1,133 @@
+/* ollama.c - Ollama POST /api/generate (NDJSON).
+ *
+ * Owns the request body (raw prompt, options.num_predict) and the line
+ * rules (protocols.md §8): lines {"response":"..","done":false} carry text
+ * but no token count (lines are not tokens: empty pieces are dropped), the
+ * final {"done":true,...} line carries prompt_eval_count, eval_count and
+ * durations in nanoseconds; {"error":"..."} may come under 200. Ollama has
+ * no ignore-EOS or min-tokens option: num_predict is an upper bound and a
+ * short output is reported by the output-length check. No I/O.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/jscan.h"
+#include "proto/proto.h"
+
+static int ollama_body(const struct proto_params *p, struct buf *out)
+{
+	int rc = 0;
+	char *s = NULL;
+	json_t *o = json_object();
+	json_t *opt = json_object();
+	if (p->model)
+		json_object_set_new(o, "model", json_string(p->model));
+	json_object_set_new(o, "prompt", json_string(p->prompt));
+	json_object_set_new(o, "stream", json_true());
+	json_object_set_new(o, "raw", json_true()); /* no template */
+	json_object_set_new(opt, "num_predict", json_integer(p->max_tokens));
+	if (!isnan(p->temperature))
+		json_object_set_new(opt, "temperature",
+				    json_real(p->temperature));
+	json_object_set_new(o, "options", opt);
+	if ((rc = proto__merge_extra(o, p->extra_body)))
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+	if (!s || buf_puts(out, s))
+		rc = -ENOMEM;
+out:
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+enum { O_ERROR, O_RESPONSE, O_THINKING, O_DONE, O_PROMPT_N, O_EVAL_N,
+       O_TOTAL, O_LOAD, O_PROMPT_D, O_EVAL_D, O_ROOT, O__N };
+
+static struct jscan_path paths[O__N] = {
+	[O_ERROR] = {{"error"}, 1},
+	[O_RESPONSE] = {{"response"}, 1},
+	[O_THINKING] = {{"thinking"}, 1},
+	[O_DONE] = {{"done"}, 1},
+	[O_PROMPT_N] = {{"prompt_eval_count"}, 1},
+	[O_EVAL_N] = {{"eval_count"}, 1},
+	[O_TOTAL] = {{"total_duration"}, 1},
+	[O_LOAD] = {{"load_duration"}, 1},
+	[O_PROMPT_D] = {{"prompt_eval_duration"}, 1},
+	[O_EVAL_D] = {{"eval_duration"}, 1},
+	[O_ROOT] = {{NULL}, 0},
+};
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	jscan_compile(paths, O__N);
+}
+
+static int64_t ns_of(const struct jscan_field *f)
+{
+	return f->type == JSCAN_INT ? (int64_t)jscan_int(f) : -1;
+}
+
+static void ollama_event(struct proto_stream *st, const char *data,
+			 size_t len, struct proto_event *ev)
+{
+	struct jscan_field f[O__N];
+	pthread_once(&paths_once, compile_paths);
+	proto__event_init(ev);
+	if (jscan_parse(data, len, paths, f, O__N) ||
+	    f[O_ROOT].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return;
+	}
+	if (f[O_ERROR].type != JSCAN_ABSENT) {
+		proto__error_from(data, len, ev);
+		return;
+	}
+	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
+		ev->kind = PEV_BAD;
+		snprintf(ev->error, sizeof(ev->error), "line without done");
+		return;
+	}
+	ev->text_bytes = (uint32_t)(proto__text(st, &f[O_RESPONSE], 0) +
+				    proto__text(st, &f[O_THINKING], 0));
+	if (f[O_DONE].type == JSCAN_TRUE) {
+		ev->finished = 1;
+		st->saw_finish = 1;
+		/* omitempty: absent means 0 (older releases omit the prompt
+		 * count on a cache hit, issues #2068/#3427) */
+		if (f[O_EVAL_N].type == JSCAN_INT)
+			ev->completion_tokens =
+				(int32_t)jscan_int(&f[O_EVAL_N]);
+		if (f[O_PROMPT_N].type == JSCAN_INT)
+			ev->prompt_tokens = (int32_t)jscan_int(&f[O_PROMPT_N]);
+		st->srv_total_ns = ns_of(&f[O_TOTAL]);
+		st->srv_load_ns = ns_of(&f[O_LOAD]);
+		st->srv_prompt_ns = ns_of(&f[O_PROMPT_D]);
+		st->srv_decode_ns = ns_of(&f[O_EVAL_D]);
+	}
+	ev->kind = ev->text_bytes ? PEV_TOKEN : PEV_USAGE;
+}
+
+static int ollama_complete(const struct proto_stream *st)
+{
+	return st->saw_finish;
+}
+
+const struct proto_ops proto_ollama = {
+	.name = "ollama",
+	.default_path = "/api/generate",
+	.ndjson = 1,
+	.flavour = "ollama",
+	.force_len = 0, /* no ignore_eos / min tokens option */
+	.counts = "final line eval_count / prompt_eval_count only; lines are "
+		  "not tokens (per-chunk counts unknown)",
+	.build_body = ollama_body,
+	.on_event = ollama_event,
+	.complete = ollama_complete,
+};

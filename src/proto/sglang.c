@@ -1,0 +1,164 @@
+/* sglang.c - SGLang native POST /generate (and the meta_info event rules
+ * LMDeploy's /generate shares).
+ *
+ * Owns SGLang's request body (text + sampling_params{max_new_tokens,
+ * ignore_eos, min_new_tokens}) and its stream (protocols.md §4): by default
+ * `text`/`output_ids` are the whole output so far and
+ * meta_info.completion_tokens is cumulative, so every chunk is re-diffed
+ * against what was seen (exact token deltas even when the server coalesces
+ * several tokens into one chunk); `data: [DONE]` ends it; errors come as
+ * {"error":{...}} under 200. Knows nothing of I/O; events read with jscan.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/jscan.h"
+#include "proto/proto.h"
+
+static int sglang_body(const struct proto_params *p, struct buf *out)
+{
+	int rc = 0;
+	char *s = NULL;
+	json_t *o = json_object();
+	json_t *sp = json_object();
+	json_object_set_new(o, "text", json_string(p->prompt));
+	json_object_set_new(sp, "max_new_tokens", json_integer(p->max_tokens));
+	if (p->ignore_eos)
+		json_object_set_new(sp, "ignore_eos", json_true());
+	if (p->min_tokens)
+		json_object_set_new(sp, "min_new_tokens",
+				    json_integer(p->max_tokens));
+	if (!isnan(p->temperature))
+		json_object_set_new(sp, "temperature",
+				    json_real(p->temperature));
+	json_object_set_new(o, "sampling_params", sp);
+	json_object_set_new(o, "stream", json_true());
+	if ((rc = proto__merge_extra(o, p->extra_body)))
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+	if (!s || buf_puts(out, s))
+		rc = -ENOMEM;
+out:
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+enum { M_ERROR, M_OBJECT, M_TEXT, M_IDS, M_META, M_FINISH, M_PROMPT,
+       M_COMPLETION, M_ROOT, M__N };
+
+static struct jscan_path paths[M__N] = {
+	[M_ERROR] = {{"error"}, 1},
+	[M_OBJECT] = {{"object"}, 1},
+	[M_TEXT] = {{"text"}, 1},
+	[M_IDS] = {{"output_ids"}, 1},
+	[M_META] = {{"meta_info"}, 1},
+	[M_FINISH] = {{"meta_info", "finish_reason"}, 2},
+	[M_PROMPT] = {{"meta_info", "prompt_tokens"}, 2},
+	[M_COMPLETION] = {{"meta_info", "completion_tokens"}, 2},
+	[M_ROOT] = {{NULL}, 0},
+};
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	jscan_compile(paths, M__N);
+}
+
+void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
+		       struct proto_event *ev, int text_cumulative)
+{
+	struct jscan_field f[M__N];
+	proto__event_init(ev);
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		ev->kind = PEV_DONE;
+		st->saw_done = 1;
+		return;
+	}
+	pthread_once(&paths_once, compile_paths);
+	if (jscan_parse(data, len, paths, f, M__N) ||
+	    f[M_ROOT].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return;
+	}
+	if (f[M_ERROR].type != JSCAN_ABSENT ||
+	    jscan_str_eq(&f[M_OBJECT], "error")) {
+		proto__error_from(data, len, ev);
+		return;
+	}
+	if (f[M_META].type != JSCAN_OBJECT) {
+		ev->kind = PEV_BAD;
+		snprintf(ev->error, sizeof(ev->error),
+			 "event without meta_info");
+		return;
+	}
+	if (f[M_PROMPT].type == JSCAN_INT)
+		ev->prompt_tokens = (int32_t)jscan_int(&f[M_PROMPT]);
+	int32_t cum = -1;
+	if (f[M_COMPLETION].type == JSCAN_INT)
+		cum = (int32_t)jscan_int(&f[M_COMPLETION]);
+	/* Cumulative unless the server runs with incremental output: then
+	 * output_ids holds fewer ids than completion_tokens counts. */
+	int cumulative = text_cumulative;
+	if (cumulative && f[M_IDS].type == JSCAN_ARRAY && cum >= 0 &&
+	    f[M_IDS].count != (size_t)cum)
+		cumulative = 0;
+	if (f[M_TEXT].type == JSCAN_STRING) {
+		size_t from = cumulative ? st->text_seen : 0;
+		size_t n = jscan_str_len(&f[M_TEXT]);
+		if (n >= from) {
+			proto__text(st, &f[M_TEXT], from);
+			ev->text_bytes = (uint32_t)(n - from);
+		}
+		if (cumulative)
+			st->text_seen = n;
+	}
+	if (cum >= 0) {
+		ev->tokens = cum - st->last_completion_tokens;
+		if (ev->tokens < 0)
+			ev->tokens = 0;
+		st->last_completion_tokens = cum;
+		ev->completion_tokens = cum;
+	} else if (!cumulative && f[M_IDS].type == JSCAN_ARRAY) {
+		ev->tokens = (int32_t)f[M_IDS].count;
+	}
+	if (f[M_FINISH].type != JSCAN_ABSENT &&
+	    f[M_FINISH].type != JSCAN_NULL) {
+		ev->finished = 1;
+		st->saw_finish = 1;
+	}
+	/* A chunk that adds no token (the final one repeating the count) is
+	 * not a token event: TTFT/ITL count only chunks with tokens. */
+	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
+		ev->kind = PEV_TOKEN;
+	else
+		ev->kind = PEV_USAGE;
+}
+
+static void sglang_event(struct proto_stream *st, const char *data,
+			 size_t len, struct proto_event *ev)
+{
+	proto__meta_event(st, data, len, ev, 1);
+}
+
+static int meta_complete(const struct proto_stream *st)
+{
+	return st->saw_done || st->saw_finish;
+}
+
+const struct proto_ops proto_sglang_generate = {
+	.name = "sglang-generate",
+	.default_path = "/generate",
+	.flavour = "sglang",
+	.force_len = 1,
+	.counts = "meta_info.completion_tokens (cumulative) on every chunk "
+		  "-> exact deltas; meta_info.prompt_tokens",
+	.build_body = sglang_body,
+	.on_event = sglang_event,
+	.complete = meta_complete,
+};

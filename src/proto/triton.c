@@ -1,0 +1,235 @@
+/* triton.c - Triton Inference Server + TensorRT-LLM ensemble,
+ * POST /v2/models/<m>/generate_stream (generate extension).
+ *
+ * Owns the mapping of our request onto the model's input names (read once
+ * from GET /v2/models/<m>/config via proto_triton_configure: they vary
+ * with the backend version) and the event rules (protocols.md §5b): each
+ * `data:` event carries the new text (text_output) and, with
+ * return_num_output_tokens, the number of tokens it added
+ * (num_output_tokens, a per-response delta); no [DONE], a clean close ends
+ * the stream; {"error":"..."} under 200 after the first event. Length is
+ * forced with min_tokens = max_tokens. The name table is process-wide:
+ * configure before the run, read-only while it runs.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/jscan.h"
+#include "proto/proto.h"
+
+#define TRITON_NAME_MAX 64 /* bytes of one tensor name */
+
+struct names {
+	char text_in[TRITON_NAME_MAX], max_tok[TRITON_NAME_MAX];
+	char min_tok[TRITON_NAME_MAX], stream[TRITON_NAME_MAX];
+	char ret_out[TRITON_NAME_MAX], ret_in[TRITON_NAME_MAX];
+	char temperature[TRITON_NAME_MAX];
+	char text_out[TRITON_NAME_MAX], n_out[TRITON_NAME_MAX];
+	char n_in[TRITON_NAME_MAX];
+};
+
+static const struct names defaults = {
+	"text_input", "max_tokens", "min_tokens", "stream",
+	"return_num_output_tokens", "return_num_input_tokens", "temperature",
+	"text_output", "num_output_tokens", "num_input_tokens",
+};
+static struct names nm = {
+	"text_input", "max_tokens", "min_tokens", "stream",
+	"return_num_output_tokens", "return_num_input_tokens", "temperature",
+	"text_output", "num_output_tokens", "num_input_tokens",
+};
+
+enum { X_ERROR, X_TEXT, X_NOUT, X_NIN, X_ROOT, X__N };
+static struct jscan_path paths[X__N];
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	memset(paths, 0, sizeof(paths));
+	paths[X_ERROR] = (struct jscan_path){.path = {"error"}, .depth = 1};
+	paths[X_TEXT] = (struct jscan_path){.path = {nm.text_out}, .depth = 1};
+	paths[X_NOUT] = (struct jscan_path){.path = {nm.n_out}, .depth = 1};
+	paths[X_NIN] = (struct jscan_path){.path = {nm.n_in}, .depth = 1};
+	paths[X_ROOT] = (struct jscan_path){.path = {NULL}, .depth = 0};
+	jscan_compile(paths, X__N);
+}
+
+/* The first input (or output) of arr whose name is one of cands. */
+static int pick(json_t *arr, const char *const *cands, char *out)
+{
+	for (; *cands; cands++) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(arr, i, v)
+		{
+			const char *n = json_string_value(
+				json_object_get(v, "name"));
+			if (n && !strcmp(n, *cands) &&
+			    strlen(n) < TRITON_NAME_MAX) {
+				memcpy(out, n, strlen(n) + 1);
+				return 1;
+			}
+		}
+	}
+	out[0] = '\0';
+	return 0;
+}
+
+int proto_triton_configure(const char *json, size_t len, int *can_force,
+			   int *exact_counts, char *why, size_t why_len)
+{
+	static const char *const text_in[] = {"text_input", "prompt",
+					      "inputs", "input", NULL};
+	static const char *const max_tok[] = {"max_tokens", "request_output_len",
+					      "max_new_tokens", NULL};
+	static const char *const min_tok[] = {"min_tokens", "min_length",
+					      NULL};
+	static const char *const stream[] = {"stream", "streaming", NULL};
+	static const char *const ret_out[] = {"return_num_output_tokens",
+					      NULL};
+	static const char *const ret_in[] = {"return_num_input_tokens", NULL};
+	static const char *const temp[] = {"temperature", NULL};
+	static const char *const text_out[] = {"text_output", "output",
+					       "outputs", NULL};
+	static const char *const n_out[] = {"num_output_tokens", NULL};
+	static const char *const n_in[] = {"num_input_tokens", NULL};
+	json_error_t jerr;
+	struct names n;
+	int rc = -EINVAL;
+	json_t *root = json_loadb(json, len, 0, &jerr);
+	json_t *in = json_object_get(root, "input");
+	json_t *outs = json_object_get(root, "output");
+	if (!json_is_array(in)) {
+		snprintf(why, why_len, "model config has no input list");
+		goto out;
+	}
+	if (!pick(in, text_in, n.text_in) || !pick(in, max_tok, n.max_tok)) {
+		snprintf(why, why_len,
+			 "model config has no text_input/max_tokens input");
+		goto out;
+	}
+	pick(in, min_tok, n.min_tok);
+	pick(in, stream, n.stream);
+	pick(in, ret_out, n.ret_out);
+	pick(in, ret_in, n.ret_in);
+	pick(in, temp, n.temperature);
+	if (!json_is_array(outs) || !pick(outs, text_out, n.text_out))
+		memcpy(n.text_out, "text_output", sizeof("text_output"));
+	if (!json_is_array(outs) || !pick(outs, n_out, n.n_out))
+		n.n_out[0] = '\0';
+	if (!json_is_array(outs) || !pick(outs, n_in, n.n_in))
+		n.n_in[0] = '\0';
+	if (!n.n_out[0])
+		n.ret_out[0] = '\0';
+	pthread_once(&paths_once, compile_paths);
+	nm = n;
+	/* Unused path names must not be empty keys that match "". */
+	if (!nm.n_out[0])
+		memcpy(nm.n_out, "\x01", 2);
+	if (!nm.n_in[0])
+		memcpy(nm.n_in, "\x01", 2);
+	compile_paths();
+	*can_force = nm.min_tok[0] != '\0';
+	*exact_counts = nm.ret_out[0] != '\0';
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+void proto_triton_reset(void)
+{
+	pthread_once(&paths_once, compile_paths);
+	nm = defaults;
+	compile_paths();
+}
+
+static int triton_body(const struct proto_params *p, struct buf *out)
+{
+	int rc = 0;
+	char *s = NULL;
+	json_t *o = json_object();
+	json_object_set_new(o, nm.text_in, json_string(p->prompt));
+	json_object_set_new(o, nm.max_tok, json_integer(p->max_tokens));
+	if (p->ignore_eos && nm.min_tok[0])
+		json_object_set_new(o, nm.min_tok, json_integer(p->max_tokens));
+	if (nm.stream[0])
+		json_object_set_new(o, nm.stream, json_true());
+	if (nm.ret_out[0])
+		json_object_set_new(o, nm.ret_out, json_true());
+	if (nm.ret_in[0] && nm.n_in[0] != '\x01')
+		json_object_set_new(o, nm.ret_in, json_true());
+	if (!isnan(p->temperature) && nm.temperature[0])
+		json_object_set_new(o, nm.temperature,
+				    json_real(p->temperature));
+	if ((rc = proto__merge_extra(o, p->extra_body)))
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+	if (!s || buf_puts(out, s))
+		rc = -ENOMEM;
+out:
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+static void triton_event(struct proto_stream *st, const char *data,
+			 size_t len, struct proto_event *ev)
+{
+	struct jscan_field f[X__N];
+	pthread_once(&paths_once, compile_paths);
+	proto__event_init(ev);
+	if (jscan_parse(data, len, paths, f, X__N) ||
+	    f[X_ROOT].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return;
+	}
+	if (f[X_ERROR].type != JSCAN_ABSENT) {
+		proto__error_from(data, len, ev);
+		return;
+	}
+	if (f[X_TEXT].type != JSCAN_STRING) {
+		ev->kind = PEV_BAD;
+		snprintf(ev->error, sizeof(ev->error),
+			 "event without %s", nm.text_out);
+		return;
+	}
+	ev->text_bytes = (uint32_t)proto__text(st, &f[X_TEXT], 0);
+	if (f[X_NOUT].type == JSCAN_INT) {
+		ev->tokens = (int32_t)jscan_int(&f[X_NOUT]);
+		if (ev->tokens < 0)
+			ev->tokens = 0;
+		st->last_completion_tokens += ev->tokens;
+	}
+	if (f[X_NIN].type == JSCAN_INT)
+		ev->prompt_tokens = (int32_t)jscan_int(&f[X_NIN]);
+	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
+		ev->kind = PEV_TOKEN;
+	else
+		ev->kind = PEV_USAGE;
+}
+
+/* No end marker: the chunked body's clean end is the end (a dropped
+ * connection is reported by the HTTP layer as a reset). */
+static int triton_complete(const struct proto_stream *st)
+{
+	(void)st;
+	return 1;
+}
+
+const struct proto_ops proto_triton = {
+	.name = "triton",
+	.default_path = "/v2/models/{model}/generate_stream",
+	.flavour = "triton",
+	.force_len = 1,
+	.counts = "num_output_tokens per event (return_num_output_tokens; "
+		  "per-response delta, summed); num_input_tokens",
+	.build_body = triton_body,
+	.on_event = triton_event,
+	.complete = triton_complete,
+};
