@@ -11,6 +11,8 @@ const struct command commands[] = {
 	{"simulate", "run a workload on the emulated engine (virtual clock)", cmd_simulate},
 	{"compare", "paged vs reserved on the article's workloads; diff results", cmd_compare},
 	{"calibrate", "fit the simulator's step-time profile to real runs", cmd_calibrate},
+	{"sweep", "find each target's SLA boundary and pick a winner", cmd_sweep},
+	{"report", "Markdown/CSV/JSON/HTML report of a sweep or results", cmd_report},
 	{NULL, NULL, NULL},
 };
 
