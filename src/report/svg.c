@@ -204,6 +204,12 @@ int svg_chart_render(const struct svg_chart *c, struct buf *out)
 		rc |= svg_escape(out, c->vline_label ? c->vline_label : "");
 		rc |= buf_puts(out, "</text>\n");
 	}
+	if (c->ns)
+		rc |= buf_printf(out,
+				 "<rect x=\"%g\" y=\"%g\" width=\"170\" "
+				 "height=\"%g\" fill=\"#fff\" "
+				 "fill-opacity=\"0.85\"/>\n",
+				 L + 4, T + 2, 14.0 * (double)c->ns + 4);
 	for (size_t i = 0; i < c->ns; i++) {
 		const struct svg_series *s = &c->s[i];
 		const char *col = svg_color(s->color);
