@@ -96,7 +96,7 @@ static int cmp_dbl(const void *a, const void *b)
 
 void decide_level_metrics(struct decide_level *lv, const json_t *const *docs,
 			  const json_t *const *telem, size_t n,
-			  const struct sla *sla)
+			  const struct sla *sla, int from_arrival)
 {
 	struct decide_metrics *m = &lv->m;
 	enum { OUT, REQ, T50, T99, P99, E50, E99, EMEAN, GMEM, KVA, KVU, KVF,
@@ -151,7 +151,8 @@ void decide_level_metrics(struct decide_level *lv, const json_t *const *docs,
 		}
 		if (sla && sla->n) {
 			size_t ns = 0;
-			double *v = decide_samples(&d, 1, sla->t[0].metric, &ns);
+			double *v = decide_samples(&d, 1, sla->t[0].metric,
+						   from_arrival, &ns);
 			if (ns) {
 				qsort(v, ns, sizeof(*v), cmp_dbl);
 				double h = (double)(ns - 1) * sla->t[0].pct / 100;

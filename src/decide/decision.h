@@ -81,7 +81,7 @@ int decide_set_add_level(struct decide_set *s, int target, int workload,
  * entries allowed). Pure reading. */
 void decide_level_metrics(struct decide_level *lv, const json_t *const *docs,
 			  const json_t *const *telem, size_t n,
-			  const struct sla *sla);
+			  const struct sla *sla, int from_arrival);
 
 /* Replicas and GPUs a cell needs for peak_rate requests/s (> 0) or
  * peak_conc concurrent requests (> 0; the other 0). Uses the operating

@@ -92,7 +92,8 @@ static double queue_s(const json_t *r)
 	return isfinite(q) && q > 0 ? q : 0;
 }
 
-static void add_samples(const json_t *r, int ok, int metric, struct vec *a)
+static void add_samples(const json_t *r, int ok, int metric, int arr,
+			struct vec *a)
 {
 	if (!ok) {
 		vpush(a, INFINITY);
@@ -100,10 +101,10 @@ static void add_samples(const json_t *r, int ok, int metric, struct vec *a)
 	}
 	switch (metric) {
 	case SLA_TTFT:
-		vpush(a, queue_s(r) + num(r, "ttft"));
+		vpush(a, (arr ? queue_s(r) : 0) + num(r, "ttft"));
 		break;
 	case SLA_E2EL:
-		vpush(a, queue_s(r) + num(r, "e2el"));
+		vpush(a, (arr ? queue_s(r) : 0) + num(r, "e2el"));
 		break;
 	case SLA_TPOT: {
 		double t = num(r, "tpot");
@@ -125,7 +126,7 @@ static void add_samples(const json_t *r, int ok, int metric, struct vec *a)
 }
 
 double *decide_samples(const json_t *const *docs, size_t n_docs, int metric,
-		       size_t *n)
+		       int from_arrival, size_t *n)
 {
 	struct vec a = {0};
 	for (size_t d = 0; d < n_docs; d++) {
@@ -136,7 +137,7 @@ double *decide_samples(const json_t *const *docs, size_t n_docs, int metric,
 		{
 			int ok = 0;
 			if (attempt(r, &ok))
-				add_samples(r, ok, metric, &a);
+				add_samples(r, ok, metric, from_arrival, &a);
 		}
 	}
 	*n = a.n;
@@ -162,7 +163,7 @@ static double median_of(double *v, size_t n)
 }
 
 /* Growth of TTFT-from-arrival within one run (thirds by arrival). */
-static void growth(const json_t *doc, double *early, double *late,
+static void growth(const json_t *doc, int arr, double *early, double *late,
 		   double *ratio)
 {
 	const json_t *reqs = json_object_get(doc, "requests");
@@ -175,7 +176,7 @@ static void growth(const json_t *doc, double *early, double *late,
 		if (!attempt(r, &ok) || !ok)
 			continue;
 		p[n].t_arrival = num(r, "t_arrival");
-		p[n].ttft_arr = queue_s(r) + num(r, "ttft");
+		p[n].ttft_arr = (arr ? queue_s(r) : 0) + num(r, "ttft");
 		if (isfinite(p[n].t_arrival))
 			n++;
 	}
@@ -217,7 +218,7 @@ int decide_eval_docs(const json_t *const *docs, size_t n_docs,
 			}
 		}
 		double e, l, g;
-		growth(docs[d], &e, &l, &g);
+		growth(docs[d], lim->from_arrival, &e, &l, &g);
 		/* the worst repeat speaks for the point */
 		if (isfinite(g) && !(g <= out->ttft_growth)) {
 			out->ttft_growth = g;
@@ -232,7 +233,8 @@ int decide_eval_docs(const json_t *const *docs, size_t n_docs,
 	out->n_terms = sla->n;
 	for (size_t k = 0; k < sla->n; k++) {
 		size_t n = 0;
-		double *v = decide_samples(docs, n_docs, sla->t[k].metric, &n);
+		double *v = decide_samples(docs, n_docs, sla->t[k].metric,
+					   lim->from_arrival, &n);
 		int rc = decide_eval_term(v, n, &sla->t[k], lim->conf,
 					  &out->terms[k]);
 		free(v);
@@ -274,8 +276,8 @@ int decide_eval_docs(const json_t *const *docs, size_t n_docs,
 		   out->ttft_late_s - out->ttft_early_s >= DECIDE_GROWTH_MIN_S) {
 		out->saturated = 1;
 		snprintf(out->why, sizeof(out->why),
-			 "over-saturated: queue grows (TTFT from arrival "
-			 "median %.3g s early, %.3g s late)",
+			 "over-saturated: queue grows (median TTFT %.3g s "
+			 "early in the run, %.3g s late)",
 			 out->ttft_early_s, out->ttft_late_s);
 	}
 	if (out->saturated)

@@ -56,6 +56,9 @@ struct decide_limits {
 	double conf;           /* confidence of the bounds, e.g. 0.95 */
 	double max_error_rate; /* saturated above this */
 	double queue_growth;   /* saturated above this ratio; 0 = off */
+	int from_arrival;      /* TTFT/E2EL from t_arrival (open loop: rate
+				* ladder) instead of t_send (closed loop, where
+				* run's t_arrival is the start of the run) */
 };
 
 /* One term from raw samples (seconds, +inf = failure); v is sorted in
@@ -64,9 +67,9 @@ int decide_eval_term(double *v, size_t n, const struct sla_term *t,
 		     double conf, struct decide_term_eval *out);
 
 /* Evaluate sla over the measured requests of docs[0..n_docs) pooled
- * (repeats of one load point). Samples: TTFT and E2EL from t_arrival
- * (= the vLLM numbers in a closed loop; coordinated-omission-safe in an
- * open one), TPOT (0 when undefined, as goodput), ITL chunk gaps; each
+ * (repeats of one load point). Samples: TTFT and E2EL from t_send (vLLM's
+ * definition) or, with lim->from_arrival, from t_arrival (coordinated-
+ * omission-safe in an open loop), TPOT (0 when undefined, as goodput), ITL chunk gaps; each
  * failed attempt adds one +inf sample per metric. Returns 0, or -EINVAL
  * when a document lacks requests[] (out zeroed). */
 int decide_eval_docs(const json_t *const *docs, size_t n_docs,
@@ -76,6 +79,6 @@ int decide_eval_docs(const json_t *const *docs, size_t n_docs,
 /* Collect one metric's samples from docs (as above) into a new array
  * (caller frees) of *n entries, unsorted. metric: enum sla_metric. */
 double *decide_samples(const json_t *const *docs, size_t n_docs, int metric,
-		       size_t *n);
+		       int from_arrival, size_t *n);
 
 #endif

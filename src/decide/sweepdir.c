@@ -71,7 +71,8 @@ int sweepdir_level_load(struct decide_level *lv, const struct scenario *sc,
 	int rc = 0;
 	const struct sla *sla = scenario_sla(sc, &sc->workloads[lv->workload]);
 	struct decide_limits lim = {sc->confidence, sc->max_error_rate,
-				    sc->queue_growth};
+				    sc->queue_growth,
+				    sc->load.mode == SCEN_LOAD_RATE};
 	lv->ran_ok = 0;
 	for (; n < lv->n_files; n++) {
 		char e[256];
@@ -95,7 +96,8 @@ int sweepdir_level_load(struct decide_level *lv, const struct scenario *sc,
 		goto out;
 	}
 	decide_level_metrics(lv, (const json_t *const *)docs,
-			     (const json_t *const *)tel, n, sla);
+			     (const json_t *const *)tel, n, sla,
+			     lim.from_arrival);
 	lv->ran_ok = n > 0;
 out:
 	for (size_t i = 0; i < DECIDE_MAX_REPEATS; i++) {

@@ -376,7 +376,8 @@ static void charts(struct page *pg, struct decide_set *s, int w)
 			p->name = sc->targets[lv->target].name;
 			size_t n = 0;
 			double *v = decide_samples((const json_t *const *)&docs[i],
-						   1, (int)t.metric, &n);
+						   1, (int)t.metric,
+						   sc->load.mode == SCEN_LOAD_RATE, &n);
 			qsort(v, n, sizeof(*v), cmp_dbl);
 			for (size_t j = 0; j < n; j++) {
 				if (!isfinite(v[j]))
