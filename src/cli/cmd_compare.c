@@ -22,6 +22,8 @@
 #include "cli/sim_job.h"
 #include "core/msg.h"
 #include "core/xmalloc.h"
+#include "decide/eval.h"
+#include "decide/noise.h"
 #include "results/json.h"
 #include "results/table.h"
 #include "sim/scenario.h"
@@ -31,6 +33,7 @@
 struct compare_opts {
 	char *model, *gpu, *profile, *catalog, *out_dir;
 	long long tp, seed, kv_tokens;
+	double alpha;
 	int quiet;
 };
 
@@ -55,6 +58,9 @@ static const struct opt compare_table[] = {
 	 NULL},
 	{"out", 'o', OPT_STR, O(out_dir), NULL, "DIR",
 	 "also write each simulated run's results JSON into DIR", NULL, NULL},
+	{"alpha", 0, OPT_DOUBLE, O(alpha), "0.01", "P",
+	 "results files: a difference exceeds noise when the Mann-Whitney "
+	 "p-value is below P", NULL, NULL},
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
 	 NULL, NULL},
 	OPT_END,
@@ -69,7 +75,9 @@ static const struct opts_cmd compare_cmd = {
 	"KV policies on\nthe article's chat and RAG workloads (Qwen2-7B FP16, "
 	"A100-80G) and print the\narticle's table, labelled SIMULATED. With "
 	"results files: print them side by\nside with % changes against the "
-	"first.",
+	"first, and whether each\ndifference exceeds run-to-run noise "
+	"(Mann-Whitney U on the per-request E2EL and\nTTFT samples; P99 "
+	"confidence intervals).",
 	compare_table,
 	0,
 	COMPARE_MAX_FILES,
@@ -315,8 +323,58 @@ static void fmt_delta(char *b, size_t len, double v, double base)
 		snprintf(b, len, "%+.1f%%", d);
 }
 
-static int diff_files(char **files, int nfiles)
+/* Per-request E2EL and TTFT samples of each file (failures as +inf). */
+struct file_samples {
+	double *v[2];
+	size_t n[2];
+};
+
+static void print_noise(const char *const *labels, const struct summary *sums,
+			struct file_samples *fs, int nfiles, double alpha)
 {
+	static const int metrics[2] = {SLA_E2EL, SLA_TTFT};
+	static const int smetric[2] = {SUMMARY_E2EL, SUMMARY_TTFT};
+	printf("\nnoise vs %s: Mann-Whitney U (two-sided, normal approximation "
+	       "with tie correction) on\nper-request samples, failures as "
+	       "+inf; a difference exceeds noise when p < %g.\nP99: do the "
+	       "files' P99 order-statistic intervals (ci99) overlap?\n",
+	       labels[0], alpha);
+	printf("%-20s %-5s %10s %10s %9s %10s  %-16s %s\n", "", "", "median A",
+	       "median B", "change", "p", "verdict", "P99 intervals");
+	for (int i = 1; i < nfiles; i++) {
+		for (int k = 0; k < 2; k++) {
+			struct noise_mw mw;
+			const struct summary_ci *ca = &sums[0].m[smetric[k]].ci99,
+						*cb = &sums[i].m[smetric[k]].ci99;
+			char ci[96];
+			if (!ca->sufficient || !cb->sufficient)
+				snprintf(ci, sizeof(ci), "too few samples");
+			else if (ca->hi_s < cb->lo_s || cb->hi_s < ca->lo_s)
+				snprintf(ci, sizeof(ci),
+					 "disjoint [%.4g,%.4g] vs [%.4g,%.4g] s",
+					 ca->lo_s, ca->hi_s, cb->lo_s, cb->hi_s);
+			else
+				snprintf(ci, sizeof(ci), "overlap");
+			int rc = noise_mann_whitney(fs[0].v[k], fs[0].n[k],
+						    fs[i].v[k], fs[i].n[k], &mw);
+			char d[32];
+			fmt_delta(d, sizeof(d), mw.median_b, mw.median_a);
+			printf("%-20.20s %-5s %10.4g %10.4g %9s %10.3g  %-16s %s\n",
+			       k ? "" : labels[i],
+			       sla_metric_name((enum sla_metric)metrics[k]),
+			       mw.median_a, mw.median_b, d, mw.p,
+			       rc ? "no samples"
+			       : mw.p < alpha ? "EXCEEDS noise"
+					      : "within noise",
+			       ci);
+		}
+	}
+}
+
+static int diff_files(char **files, int nfiles, double alpha)
+{
+	struct file_samples fs[COMPARE_MAX_FILES];
+	memset(fs, 0, sizeof(fs));
 	struct summary sums[COMPARE_MAX_FILES];
 	const struct summary *sp[COMPARE_MAX_FILES] = {0};
 	char *labels[COMPARE_MAX_FILES];
@@ -338,6 +396,10 @@ static int diff_files(char **files, int nfiles)
 		}
 		loaded = i + 1;
 		sp[i] = &sums[i];
+		fs[i].v[0] = decide_samples((const json_t *const *)&doc, 1,
+					    SLA_E2EL, 0, &fs[i].n[0]);
+		fs[i].v[1] = decide_samples((const json_t *const *)&doc, 1,
+					    SLA_TTFT, 0, &fs[i].n[1]);
 		json_t *run = json_object_get(doc, "run");
 		const char *lab =
 			json_string_value(json_object_get(run, "label"));
@@ -395,9 +457,15 @@ static int diff_files(char **files, int nfiles)
 			}
 			printf("\n");
 		}
+		print_noise((const char *const *)labels, sums, fs, nfiles,
+			    alpha);
 	}
 	rc = EXIT_OK;
 out:
+	for (int i = 0; i < COMPARE_MAX_FILES; i++) {
+		free(fs[i].v[0]);
+		free(fs[i].v[1]);
+	}
 	for (int i = 0; i < loaded; i++)
 		summary_free(&sums[i]);
 	for (int i = 0; i < nfiles; i++)
@@ -426,7 +494,11 @@ int cmd_compare(int argc, char **argv)
 			       "results files");
 			goto out;
 		}
-		rc = diff_files(args, nargs);
+		if (!(o.alpha > 0 && o.alpha < 1)) {
+			errorf("compare: --alpha must be in (0, 1)");
+			goto out;
+		}
+		rc = diff_files(args, nargs, o.alpha);
 		goto out;
 	}
 	if (o.kv_tokens < 0) {

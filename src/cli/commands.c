@@ -13,6 +13,8 @@ const struct command commands[] = {
 	{"calibrate", "fit the simulator's step-time profile to real runs", cmd_calibrate},
 	{"diff", "environment, configuration and metric differences of two "
 		 "results files", cmd_diff},
+	{"sweep", "find each target's SLA boundary and pick a winner", cmd_sweep},
+	{"report", "Markdown/CSV/JSON/HTML report of a sweep or results", cmd_report},
 	{NULL, NULL, NULL},
 };
 
