@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/run_report.h"
+#include "cli/wl_opts.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/msg.h"
@@ -44,6 +45,7 @@ struct run_opts {
 	char *percentiles, *percentile_metrics, *slo;
 	double max_error_rate;
 	int verbose, quiet;
+	struct wl_opts wl; /* datasets, traces, tokenizer (cli/wl_opts.h) */
 };
 
 #define O(f) offsetof(struct run_opts, f)
@@ -150,6 +152,7 @@ static const struct opt run_table[] = {
 	 "more diagnostics (-vv: libcurl's too)", NULL, NULL},
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
 	 NULL, NULL},
+	WL_OPTS(struct run_opts, wl),
 	OPT_END,
 };
 #undef O
@@ -301,6 +304,8 @@ int cmd_run(int argc, char **argv)
 	int rc = EXIT_USAGE;
 	const char *why;
 	long long max_ctx = 0;
+	struct wl_ctx wl = {0};
+	struct wl_in wli = {0};
 
 	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
@@ -464,6 +469,19 @@ int cmd_run(int argc, char **argv)
 	cfg.insecure = o.insecure;
 	cfg.verbose = o.verbose;
 
+	/* The workload plan: lengths, prompts, trace arrivals per id. */
+	wli = (struct wl_in){"run", &run_cmd, &o.wl, &cfg, cfg.api, base,
+			     model, hdrs, o.insecure,
+			     opts_given(&run_cmd, "rate"), o.duration_s > 0};
+	if (wl_build(&wli, max_ctx, 1, &wl)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	cfg.plan = wl.plan;
+	if (plan_count(wl.plan) > 0)
+		cfg.num_requests = plan_count(wl.plan);
+	cfg.save_text = o.save_text || wl.tok; /* tokenizer output counts */
+
 	if (o.save) {
 		result = o.result ? xstrdup(o.result) : default_result_path();
 		if (o.csv) {
@@ -490,14 +508,17 @@ int cmd_run(int argc, char **argv)
 	}
 	if (out.interrupted)
 		warnf("run interrupted: writing partial results");
+	wl_after_run(&wl, &out, o.save_text);
 
 	report_add_meta(meta, argc, argv, &cfg, &out, model, max_ctx, o.label);
+	wl_add_meta(meta, &wli, &wl);
 	rc = report_run(&rcfg, &out, meta, o.label ? o.label : "run", result,
 			csv, o.max_error_rate);
 	if (out.interrupted && rc == EXIT_OK)
 		rc = EXIT_INTERRUPTED;
 out:
 	run_output_free(&out);
+	wl_free(&wl);
 	json_decref(meta);
 	curl_slist_free_all(hdrs);
 	free(base);
