@@ -22,6 +22,7 @@
 #include "cli/run_report.h"
 #include "cli/run_telemetry.h"
 #include "core/assert.h"
+#include "cli/wl_opts.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/msg.h"
@@ -55,6 +56,7 @@ struct run_opts {
 	long long server_pid;
 	double weights_gb, kv_bytes_per_token, kv_pool_tokens;
 	int verbose, quiet;
+	struct wl_opts wl; /* datasets, traces, tokenizer (cli/wl_opts.h) */
 };
 
 #define O(f) offsetof(struct run_opts, f)
@@ -200,6 +202,7 @@ static const struct opt run_table[] = {
 	 "more diagnostics (-vv: libcurl's too)", NULL, NULL},
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
 	 NULL, NULL},
+	WL_OPTS(struct run_opts, wl),
 	OPT_END,
 };
 #undef O
@@ -595,6 +598,8 @@ int cmd_run(int argc, char **argv)
 	int rc = EXIT_USAGE;
 	const char *why;
 	long long max_ctx = 0;
+	struct wl_ctx wl = {0};
+	struct wl_in wli = {0};
 
 	opts_preset(&o);
 	memset(&cfg, 0, sizeof(cfg));
@@ -801,6 +806,19 @@ int cmd_run(int argc, char **argv)
 	cfg.insecure = o.insecure;
 	cfg.verbose = o.verbose;
 
+	/* The workload plan: lengths, prompts, trace arrivals per id. */
+	wli = (struct wl_in){"run", &run_cmd, &o.wl, &cfg, cfg.api, base,
+			     model, hdrs, o.insecure,
+			     opts_given(&run_cmd, "rate"), o.duration_s > 0};
+	if (wl_build(&wli, max_ctx, 1, &wl)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	cfg.plan = wl.plan;
+	if (plan_count(wl.plan) > 0)
+		cfg.num_requests = plan_count(wl.plan);
+	cfg.save_text = o.save_text || wl.tok; /* tokenizer output counts */
+
 	if (o.save) {
 		result = o.result ? xstrdup(o.result) : default_result_path();
 		if (o.csv) {
@@ -856,6 +874,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (out.interrupted)
 		warnf("run interrupted: writing partial results");
+	wl_after_run(&wl, &out, o.save_text);
 
 	/* Timelines are relative to the engine's t0: its wall-clock stamp
 	 * mapped onto the monotonic clock through the pair read at the
@@ -884,6 +903,7 @@ int cmd_run(int argc, char **argv)
 		json_object_set_new(meta, "repeat_of", json_string(repeat_of));
 		json_object_set(meta, "repeat_overrides", overrides);
 	}
+	wl_add_meta(meta, &wli, &wl);
 	rc = report_run(&rcfg, &out, meta, o.label ? o.label : "run", result,
 			csv, o.max_error_rate, tel, &rr);
 	if (out.interrupted && rc == EXIT_OK)
@@ -891,6 +911,7 @@ int cmd_run(int argc, char **argv)
 out:
 	rtel_free(tel);
 	run_output_free(&out);
+	wl_free(&wl);
 	json_decref(meta);
 	json_decref(overrides);
 	argv_free(rargv);

@@ -18,6 +18,7 @@
 #include "cli/opts.h"
 #include "cli/run_report.h"
 #include "cli/sim_job.h"
+#include "cli/wl_opts.h"
 #include "core/msg.h"
 #include "core/xmalloc.h"
 
@@ -34,6 +35,7 @@ struct simulate_opts {
 	char *result, *csv, *timeline, *label;
 	char *percentiles, *percentile_metrics, *slo;
 	int quiet;
+	struct wl_opts wl; /* datasets, traces, tokenizer (cli/wl_opts.h) */
 };
 
 #define O(f) offsetof(struct simulate_opts, f)
@@ -125,6 +127,7 @@ static const struct opt simulate_table[] = {
 	 NULL},
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
 	 NULL, NULL},
+	WL_OPTS(struct simulate_opts, wl),
 	OPT_END,
 };
 #undef O
@@ -204,6 +207,8 @@ int cmd_simulate(int argc, char **argv)
 	char *err = NULL, *label = NULL;
 	int rc = EXIT_USAGE;
 	const char *why;
+	struct wl_ctx wlc = {0};
+	struct wl_in wli = {0};
 
 	memset(&o, 0, sizeof(o));
 	memset(&job, 0, sizeof(job));
@@ -272,6 +277,28 @@ int cmd_simulate(int argc, char **argv)
 	wl->concurrency = o.concurrency;
 	wl->seed = (uint64_t)o.seed;
 
+	/* The same plan `infbench run` builds, sized to the engine's
+	 * context; lengths and trace arrivals only (no prompts). */
+	int32_t ctx = sim_job_max_model_len(&job.cfg, &err);
+	if (ctx < 0) {
+		errorf("simulate: %s", err);
+		rc = EXIT_FAIL; /* as sim_job_run reports a bad engine */
+		goto out;
+	}
+	wli = (struct wl_in){"simulate", &simulate_cmd, &o.wl, wl, NULL, NULL,
+			     NULL, NULL, 0, opts_given(&simulate_cmd, "rate"),
+			     0};
+	if (wl_build(&wli, ctx, 0, &wlc))
+		goto out;
+	wl->plan = wlc.plan;
+	if (plan_count(wlc.plan) > 0)
+		wl->num_requests = plan_count(wlc.plan);
+	if (plan_arrivals(wlc.plan) && o.concurrency > 0) {
+		errorf("simulate: a trace replay is an open loop: --concurrency "
+		       "does not apply");
+		goto out;
+	}
+
 	rc = EXIT_FAIL;
 	if (sim_job_run(&job, &res, &err)) {
 		errorf("simulate: %s", err);
@@ -290,6 +317,8 @@ int cmd_simulate(int argc, char **argv)
 	fflush(stdout);
 	meta = json_object();
 	sim_job_add_meta(meta, argc, argv, &job, &res, label);
+	wl_after_run(&wlc, &res.out, 1);
+	wl_add_meta(meta, &wli, &wlc);
 	rc = report_run(&rcfg, &res.out, meta, label, o.result, o.csv, 1.0,
 			NULL, NULL);
 	sim_job_print_memory(stdout, &res);
@@ -305,6 +334,7 @@ int cmd_simulate(int argc, char **argv)
 	}
 out:
 	sim_job_result_free(&res);
+	wl_free(&wlc);
 	json_decref(meta);
 	free(err);
 	free(label);

@@ -298,8 +298,8 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 	struct summary s;
 	json_t *doc = NULL;
 	int rc = EXIT_OK;
-	if (summary_compute(&s, out->recs, out->n, NULL, out->duration_ns,
-			    c)) {
+	if (summary_compute(&s, out->recs, out->n, out->tok_counts,
+			    out->duration_ns, c)) {
 		errorf("could not summarise the run");
 		return EXIT_FAIL;
 	}

@@ -86,7 +86,11 @@ out:
 void sim_job_lengths(const struct run_config *wl, uint64_t id, int warmup,
 		     int32_t *in_len, int32_t *out_len)
 {
-	/* engine/run.c request_shape(): one stream per request id. */
+	if (wl->plan) {
+		plan_lengths(wl->plan, (long long)id, warmup, in_len, out_len);
+		return;
+	}
+	/* workload/plan.c's distribution rule: one stream per request id. */
 	struct rng base, r;
 	rng_seed(&base, wl->seed);
 	rng_fork(&base, id + (warmup ? SIM_JOB_WARMUP_STREAM : 0), &r);
@@ -94,8 +98,18 @@ void sim_job_lengths(const struct run_config *wl, uint64_t id, int warmup,
 	*out_len = dist_sample(&wl->out_dist, &r);
 }
 
+int32_t sim_job_max_model_len(const struct sim_config *cfg, char **err)
+{
+	struct sim_engine *e = sim_engine_new(cfg, err);
+	if (!e)
+		return -1;
+	int32_t v = sim_engine_config(e)->max_model_len;
+	sim_engine_free(e);
+	return v;
+}
+
 /* One phase: n requests into recs[0..n). */
-static int run_phase(const struct sim_config *cfg, const struct run_config *wl,
+static int run_phase(const struct sim_config *cfg, const struct plan *plan,
 		     uint32_t n, int warmup, uint32_t conc,
 		     const int64_t *arrivals, struct rec *recs,
 		     struct sim_timeline *tl, struct sim_mem *final, char **err)
@@ -103,7 +117,7 @@ static int run_phase(const struct sim_config *cfg, const struct run_config *wl,
 	int32_t *in = xmalloc((size_t)n * sizeof(*in) + 1);
 	int32_t *outl = xmalloc((size_t)n * sizeof(*outl) + 1);
 	for (uint32_t i = 0; i < n; i++)
-		sim_job_lengths(wl, i, warmup, &in[i], &outl[i]);
+		plan_lengths(plan, i, warmup, &in[i], &outl[i]);
 	struct sim_workload w = {
 		.n = n,
 		.in_len = in,
@@ -173,40 +187,63 @@ int sim_job_run(const struct sim_job *job, struct sim_job_result *res,
 {
 	int64_t *arr = NULL;
 	struct sim_engine *probe = NULL;
+	struct plan *own = NULL;
 	int rc = -EINVAL;
 	int64_t t_start = clock_now_ns();
 	memset(res, 0, sizeof(*res));
 	sim_timeline_init(&res->tl, 0);
 	*err = NULL;
 	const struct run_config *wl = &job->wl;
-	int finite = wl->arrivals.rate > 0 && !isinf(wl->arrivals.rate);
-	if (wl->num_requests < 1 || wl->num_requests > UINT32_MAX / 2 ||
+	const int64_t *trace_arr = wl->plan ? plan_arrivals(wl->plan) : NULL;
+	int finite = (wl->arrivals.rate > 0 && !isinf(wl->arrivals.rate)) ||
+		     trace_arr;
+	long long n_req = trace_arr ? plan_count(wl->plan) : wl->num_requests;
+	if (n_req < 1 || wl->num_requests > UINT32_MAX / 2 ||
+	    n_req > UINT32_MAX / 2 ||
 	    wl->warmup < 0 || wl->warmup > UINT32_MAX / 2 ||
 	    wl->concurrency < 0 || wl->concurrency > UINT32_MAX) {
 		*err = xstrdup("request counts out of range");
 		goto out;
 	}
 	if (wl->concurrency > 0 && finite) {
-		*err = xstrdup("give either --concurrency (closed loop) or "
-			       "--rate (open loop), not both: the virtual "
-			       "clock runs one or the other");
+		*err = xstrdup(trace_arr
+				       ? "a trace replay is an open loop: "
+					 "--concurrency does not apply"
+				       : "give either --concurrency (closed "
+					 "loop) or --rate (open loop), not "
+					 "both: the virtual clock runs one or "
+					 "the other");
 		goto out;
 	}
 	probe = sim_engine_new(&job->cfg, err);
 	if (!probe)
 		goto out;
 	res->resolved = *sim_engine_config(probe);
-	/* `infbench run` caps prompts at the server's context - 1. */
-	struct run_config w = *wl;
-	w.in_dist.max = res->resolved.max_model_len - 1;
+	const struct plan *plan = wl->plan;
+	if (!plan) {
+		/* `infbench run` caps prompts at the server's context - 1. */
+		struct plan_config pc = {
+			.in_dist = wl->in_dist,
+			.out_dist = wl->out_dist,
+			.seed = wl->seed,
+			.num_requests = wl->num_requests,
+			.warmup = wl->warmup,
+			.win_end_s = -1,
+		};
+		if ((rc = plan_new(&pc, &own, err)) ||
+		    (rc = plan_prepare(own, res->resolved.max_model_len, 0,
+				       err)))
+			goto out;
+		plan = own;
+	}
 
-	uint32_t nw = (uint32_t)wl->warmup, n = (uint32_t)wl->num_requests;
+	uint32_t nw = (uint32_t)wl->warmup, n = (uint32_t)n_req;
 	res->out.recs = xcalloc((size_t)nw + n, sizeof(struct rec));
 	if (nw) {
 		uint32_t c = wl->concurrency > 0 && wl->concurrency < nw
 				     ? (uint32_t)wl->concurrency
 				     : nw;
-		if ((rc = run_phase(&res->resolved, &w, nw, 1, c, NULL,
+		if ((rc = run_phase(&res->resolved, plan, nw, 1, c, NULL,
 				    res->out.recs, NULL, NULL, err)))
 			goto out;
 		res->out.n = res->out.n_warmup = nw;
@@ -214,7 +251,10 @@ int sim_job_run(const struct sim_job *job, struct sim_job_result *res,
 	int64_t t_first = 0;
 	if (wl->concurrency == 0) {
 		arr = xcalloc(n, sizeof(*arr));
-		if (finite) {
+		if (trace_arr) {
+			memcpy(arr, trace_arr, n * sizeof(*arr));
+			t_first = arr[0];
+		} else if (finite) {
 			sched_fixed(&wl->arrivals, n, arr);
 			t_first = arr[0];
 			for (uint32_t i = 1; i < n; i++)
@@ -223,7 +263,7 @@ int sim_job_run(const struct sim_job *job, struct sim_job_result *res,
 		}
 	}
 	struct sim_mem fin;
-	rc = run_phase(&res->resolved, &w, n, 0, (uint32_t)wl->concurrency,
+	rc = run_phase(&res->resolved, plan, n, 0, (uint32_t)wl->concurrency,
 		       arr, res->out.recs + nw, &res->tl, &fin, err);
 	if (rc)
 		goto out;
@@ -256,6 +296,7 @@ int sim_job_run(const struct sim_job *job, struct sim_job_result *res,
 out:
 	res->wall_s = (double)(clock_now_ns() - t_start) / 1e9;
 	sim_engine_free(probe);
+	plan_free(own);
 	free(arr);
 	if (rc && !*err)
 		*err = xstrdup("simulation failed");

@@ -41,11 +41,16 @@ int sim_job_config(const char *cmd, const struct sim_job_names *names,
 
 struct sim_job {
 	struct sim_config cfg; /* engine; 0 fields = server defaults */
-	struct run_config wl;  /* only in_dist, out_dist, num_requests,
-				  warmup, concurrency, arrivals, seed are
-				  read; concurrency > 0 with a finite rate is
-				  refused (the virtual loop is closed or
-				  open, not both) */
+	struct run_config wl;  /* only plan, in_dist, out_dist,
+				  num_requests, warmup, concurrency,
+				  arrivals, seed are read; concurrency > 0
+				  with a finite rate or a trace is refused
+				  (the virtual loop is closed or open, not
+				  both). wl.plan (prepared, borrowed) gives
+				  lengths and, for a trace, arrivals and the
+				  request count; NULL = a synthetic plan
+				  from the dists, clamped to the engine's
+				  context as `infbench run` clamps */
 };
 
 /* Memory over the measured phase. Bytes cover all tp GPUs. */
@@ -73,9 +78,13 @@ struct sim_job_result {
 };
 
 /* The lengths `infbench run` gives request id of the measured (warmup 0)
- * or warm-up phase with seed wl->seed. */
+ * or warm-up phase with seed wl->seed (wl->plan's when set). */
 void sim_job_lengths(const struct run_config *wl, uint64_t id, int warmup,
 		     int32_t *in_len, int32_t *out_len);
+
+/* The resolved context (max_model_len) of cfg, for sizing a plan before
+ * sim_job_run; -1 with *err set (caller frees) for a bad config. */
+int32_t sim_job_max_model_len(const struct sim_config *cfg, char **err);
 
 /* Run the job. res is filled (zeroed first) and owns its records and
  * timeline: sim_job_result_free. Returns 0, or -EINVAL with *err set

@@ -14,12 +14,11 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/msg.h"
-#include "core/rng.h"
 #include "core/xmalloc.h"
 #include "net/client.h"
 #include "proto/ndjson.h"
 #include "proto/sse.h"
-#include "workload/prompt.h"
+#include "workload/plan.h"
 
 #define RUN_MAX_WORKERS 256
 #define RUN_ERRBODY_MAX 4096      /* bytes of a non-200 body kept */
@@ -71,6 +70,7 @@ void run_request_stop(int level)
 /* What every worker of one phase shares (read-only during the phase). */
 struct phase {
 	const struct run_config *cfg;
+	const struct plan *plan;  /* lengths and prompts per id */
 	int64_t t0;               /* monotonic ns at the phase's t0 */
 	const int64_t *arrivals;  /* per id (ns from t0), NULL = all at 0 */
 	long long n_total;        /* ids [0, n_total) */
@@ -91,6 +91,7 @@ struct slot {
 	struct buf body;
 	struct buf text;
 	struct buf errbody;
+	struct plan_scratch prompt; /* prompts built on the fly */
 	size_t rec;      /* index into w->recs */
 	int64_t t_cur;   /* timestamp of the bytes being parsed (rel. t0) */
 	int busy;
@@ -281,6 +282,7 @@ static struct slot *free_slot(struct worker *w)
 	buf_init(&s->body, 0);
 	buf_init(&s->text, RUN_TEXT_MAX);
 	buf_init(&s->errbody, RUN_ERRBODY_MAX);
+	plan_scratch_init(&s->prompt);
 	s->http.ud = s;
 	s->http.on_head = on_head;
 	s->http.on_data = on_data;
@@ -300,18 +302,8 @@ static size_t push_rec(struct worker *w, long long id)
 	return w->nrecs++;
 }
 
-/* The request's lengths and prompt depend only on (seed, id), never on
- * which worker or when it runs. */
-static void request_shape(const struct phase *ph, long long id,
-			  struct rng *r, int32_t *in_len, int32_t *out_len)
-{
-	struct rng base;
-	rng_seed(&base, ph->cfg->seed);
-	rng_fork(&base, (uint64_t)id + (ph->warmup ? RUN_WARMUP_STREAM : 0),
-		 r);
-	*in_len = dist_sample(&ph->cfg->in_dist, r);
-	*out_len = dist_sample(&ph->cfg->out_dist, r);
-}
+_Static_assert(RUN_WARMUP_STREAM == PLAN_WARMUP_STREAM,
+	       "warm-up lengths must follow the plan's stream rule");
 
 static void start_request(struct worker *w, long long id, int64_t arrival)
 {
@@ -320,19 +312,23 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	struct slot *s = free_slot(w);
 	size_t ri = push_rec(w, id);
 	struct rec *r = &w->recs[ri];
-	struct rng rng;
 	int32_t in_len, out_len;
-	request_shape(ph, id, &rng, &in_len, &out_len);
+	/* Lengths and prompt depend only on (seed, id), never on which
+	 * worker or when it runs; precomputed prompts cost a lookup. */
+	plan_lengths(ph->plan, id, ph->warmup, &in_len, &out_len);
 	r->in_len = in_len;
 	r->out_len = out_len;
 	r->t_arrival_ns = arrival;
 
-	struct buf prompt;
-	buf_init(&prompt, 0);
-	prompt_synth(&rng, in_len, &prompt);
+	struct plan_prompt prompt;
+	char *perr = NULL;
+	int prc = plan_prompt(ph->plan, id, ph->warmup, &s->prompt, &prompt,
+			      &perr);
 	struct proto_params pp = {
 		.model = cfg->model,
-		.prompt = prompt.data ? prompt.data : "",
+		.prompt = prompt.text ? prompt.text : "",
+		.prompt_ids = prompt.ids,
+		.n_prompt_ids = prompt.n_ids,
 		.max_tokens = out_len,
 		.ignore_eos = cfg->ignore_eos,
 		.min_tokens = cfg->min_tokens,
@@ -342,8 +338,7 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 		.extra_body = cfg->extra_body,
 	};
 	buf_reset(&s->body);
-	int brc = cfg->api->build_body(&pp, &s->body);
-	buf_free(&prompt);
+	int brc = prc ? prc : cfg->api->build_body(&pp, &s->body);
 
 	s->rec = ri;
 	s->busy = 1;
@@ -363,7 +358,11 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	int64_t now = clock_now_ns();
 	r->t_send_ns = now - ph->t0;
 	if (brc) {
-		rec_set_outcome(r, REC_BAD_EVENT, "could not build the request");
+		char *why = xasprintf("could not build the request%s%s",
+				      perr ? ": " : "", perr ? perr : "");
+		rec_set_outcome(r, REC_BAD_EVENT, why);
+		free(why);
+		free(perr);
 		finish_slot(s, now);
 		return;
 	}
@@ -449,8 +448,8 @@ static void mark_unsent(struct worker *w)
 			size_t ri = push_rec(w, id);
 			struct rec *r = &w->recs[ri];
 			int32_t in_len, out_len;
-			struct rng rng;
-			request_shape(ph, id, &rng, &in_len, &out_len);
+			plan_lengths(ph->plan, id, ph->warmup, &in_len,
+				     &out_len);
 			r->in_len = in_len;
 			r->out_len = out_len;
 			r->t_arrival_ns = ph->arrivals ? ph->arrivals[id] : 0;
@@ -530,6 +529,7 @@ static void worker_free(struct worker *w)
 		buf_free(&s->body);
 		buf_free(&s->text);
 		buf_free(&s->errbody);
+		plan_scratch_free(&s->prompt);
 		free(s);
 	}
 	free(w->slots);
@@ -698,9 +698,25 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 	int rc = 0;
 	int64_t *arrivals = NULL;
 	struct http_client *pool[RUN_MAX_WORKERS] = {NULL};
+	struct plan *own = NULL;
+	const struct plan *plan = cfg->plan;
 	memset(out, 0, sizeof(*out));
 	http_global_init();
 	stop_level = 0;
+	if (!plan) {
+		struct plan_config pc = {
+			.in_dist = cfg->in_dist,
+			.out_dist = cfg->out_dist,
+			.seed = cfg->seed,
+			.num_requests = cfg->num_requests,
+			.warmup = cfg->warmup,
+			.win_end_s = -1,
+		};
+		if ((rc = plan_new(&pc, &own, err)) ||
+		    (rc = plan_prepare(own, 0, 0, err)))
+			goto out;
+		plan = own;
+	}
 
 	int nw = cfg->threads > 0 ? cfg->threads : 1;
 	if (cfg->concurrency > 0 && nw > cfg->concurrency)
@@ -731,6 +747,7 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		 * worker's connections are open before t0. */
 		struct phase wp = {
 			.cfg = cfg,
+			.plan = plan,
 			.t0 = clock_now_ns(),
 			.n_total = cfg->warmup,
 			.end_issue = -1,
@@ -754,12 +771,17 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 
 	struct phase ph = {
 		.cfg = cfg,
+		.plan = plan,
 		.end_issue = -1,
 		.nworkers = nw,
 		.concurrency = cfg->concurrency,
 	};
 	int finite_rate = cfg->arrivals.rate > 0 && !isinf(cfg->arrivals.rate);
-	if (cfg->duration_s > 0) {
+	if (plan_arrivals(plan)) {
+		/* Trace replay: the trace's own arrival times and count. */
+		ph.n_total = plan_count(plan);
+		ph.arrivals = plan_arrivals(plan);
+	} else if (cfg->duration_s > 0) {
 		if (finite_rate) {
 			size_t n;
 			arrivals = sched_until(&cfg->arrivals, cfg->duration_s,
@@ -776,11 +798,12 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 				    arrivals);
 		}
 	}
-	ph.arrivals = arrivals;
+	if (!ph.arrivals)
+		ph.arrivals = arrivals;
 	out->threads = ph.nworkers;
 	/* Workers start on a common t0 slightly ahead. */
 	ph.t0 = clock_now_ns() + 2 * NS_PER_MS;
-	if (cfg->duration_s > 0 && !finite_rate)
+	if (cfg->duration_s > 0 && !finite_rate && !plan_arrivals(plan))
 		ph.end_issue = ph.t0 + (int64_t)(cfg->duration_s * 1e9);
 	out->t0_wall_ns = clock_wall_ns() + 2 * NS_PER_MS;
 	size_t first = out->n;
@@ -801,6 +824,7 @@ out:
 	for (int i = 0; i < RUN_MAX_WORKERS; i++)
 		http_client_free(pool[i]);
 	free(arrivals);
+	plan_free(own);
 	return rc;
 }
 
@@ -811,6 +835,8 @@ void run_output_free(struct run_output *out)
 	for (size_t i = 0; i < out->n; i++)
 		rec_free(&out->recs[i]);
 	free(out->recs);
+	free(out->tok_counts);
 	out->recs = NULL;
+	out->tok_counts = NULL;
 	out->n = 0;
 }

@@ -17,6 +17,7 @@
 #include "proto/proto.h"
 #include "results/record.h"
 #include "workload/dist.h"
+#include "workload/plan.h"
 #include "workload/sched.h"
 
 struct run_config {
@@ -24,6 +25,10 @@ struct run_config {
 	const struct proto_ops *api;
 	const struct curl_slist *headers; /* Content-Type, auth, user's */
 	const char *model;            /* NULL: not sent */
+	const struct plan *plan;      /* lengths, prompts, arrivals per id
+					 (prepared; borrowed). NULL: a
+					 synthetic plan from in_dist,
+					 out_dist and seed */
 	struct dist in_dist;
 	struct dist out_dist;
 	long long num_requests;       /* 0 with duration_s > 0 */
@@ -72,6 +77,8 @@ struct run_selfcheck {
 struct run_output {
 	struct rec *recs;    /* warm-up records first, then measured by id */
 	size_t n;
+	int32_t *tok_counts; /* NULL, or n tokenizer counts of each record's
+				text (-1 none) for summary_compute; owned */
 	size_t n_warmup;
 	int64_t duration_ns; /* measurement window D (anchors.md §5.11) */
 	int interrupted;     /* stopped by a signal: partial results */
@@ -80,7 +87,8 @@ struct run_output {
 	struct run_selfcheck self;
 };
 
-/* Run the plan. Returns 0 (also when interrupted: see out->interrupted) or
+/* Run the plan (cfg->plan: lengths, prompts and, for trace replay, the
+ * arrival times that replace cfg->arrivals). Returns 0 (also when interrupted: see out->interrupted) or
  * a negative errno with *err set (caller frees) when the run could not
  * start. out->recs is owned by the caller: run_output_free. */
 int run_execute(const struct run_config *cfg, struct run_output *out,

@@ -83,7 +83,14 @@ static int completions_body(const struct flavour *fl,
 			    const struct proto_params *p, struct buf *out)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "prompt", json_string(p->prompt));
+	if (p->prompt_ids) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < p->n_prompt_ids; i++)
+			json_array_append_new(a, json_integer(p->prompt_ids[i]));
+		json_object_set_new(o, "prompt", a);
+	} else {
+		json_object_set_new(o, "prompt", json_string(p->prompt));
+	}
 	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
 	return build_common(fl, 0, p, o, out);
 }
@@ -91,6 +98,8 @@ static int completions_body(const struct flavour *fl,
 static int chat_body(const struct flavour *fl, const struct proto_params *p,
 		     struct buf *out)
 {
+	if (p->prompt_ids)
+		return -EINVAL; /* chat takes text only */
 	json_t *o = json_object();
 	json_t *msgs = json_array();
 	json_t *m = json_object();

@@ -19,6 +19,9 @@
 struct proto_params {
 	const char *model;
 	const char *prompt;      /* text prompt */
+	const int32_t *prompt_ids; /* token-id prompt instead of text
+				      (completions only), or NULL */
+	size_t n_prompt_ids;
 	int32_t max_tokens;      /* requested output tokens */
 	int ignore_eos;          /* ask the server to ignore EOS (if it can) */
 	int min_tokens;          /* also ask for min_tokens = max_tokens */

@@ -22,6 +22,8 @@ static int tgi_body(const struct proto_params *p, struct buf *out)
 {
 	int rc = 0;
 	char *s = NULL;
+	if (p->prompt_ids)
+		return -EINVAL; /* TGI takes text only */
 	json_t *o = json_object();
 	json_t *par = json_object();
 	json_object_set_new(o, "inputs", json_string(p->prompt));

@@ -30,3 +30,13 @@ void prompt_synth(struct rng *r, int32_t n_tokens, struct buf *out)
 		buf_puts(out, words[rng_u64(r) % NWORDS]);
 	}
 }
+
+size_t prompt_nwords(void)
+{
+	return NWORDS;
+}
+
+const char *prompt_word(size_t i)
+{
+	return i < NWORDS ? words[i] : NULL;
+}

@@ -10,6 +10,7 @@
 #ifndef INFBENCH_WORKLOAD_PROMPT_H
 #define INFBENCH_WORKLOAD_PROMPT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -17,5 +18,8 @@
 
 /* Append a prompt of about n_tokens tokens to out. */
 void prompt_synth(struct rng *r, int32_t n_tokens, struct buf *out);
+/* The word list (for callers that check each word against a tokenizer). */
+size_t prompt_nwords(void);
+const char *prompt_word(size_t i);
 
 #endif
