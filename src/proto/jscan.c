@@ -31,6 +31,36 @@ static const unsigned char plain[256] = {
 #undef P16
 };
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* First byte at or after p that is not plain (or end). */
+static inline const char *skip_plain(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		/* Bytes >= 0x80 are negative as signed chars, and control
+		 * bytes are <= 0x1F: one signed compare finds both. */
+		__m128i bad = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+				     _mm_cmpeq_epi8(v, bslash)),
+			_mm_cmpgt_epi8(_mm_add_epi8(ctl, _mm_set1_epi8(1)), v));
+		int m = _mm_movemask_epi8(bad);
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+		p += 16;
+	}
+#endif
+	while (p < end && plain[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 static void skip_ws(struct scan *s)
 {
 	if (s->p < s->end && (unsigned char)*s->p > ' ')
@@ -107,9 +137,8 @@ static int scan_string(struct scan *s, const char **start, size_t *len,
 	*start = p;
 	*escaped = 0;
 	while (p < s->end) {
-		/* Plain printable ASCII in a tight loop. */
-		while (p < s->end && plain[(unsigned char)*p])
-			p++;
+		/* Plain printable ASCII: 16 bytes at a time, then bytewise. */
+		p = skip_plain(p, s->end);
 		if (p >= s->end)
 			break;
 		unsigned char c = (unsigned char)*p;
