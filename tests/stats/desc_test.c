@@ -1,3 +1,4 @@
+#include <stdint.h>
 /* desc_test.c - percentiles, median, mean, std against python3 values.
  *
  * Expected values were produced independently with python3 (numpy is not
@@ -122,8 +123,45 @@ static void test_inf_propagates(void)
 	ASSERT_NEAR(stats_pct_linear(x, 4, 50), 2.5, 0);
 }
 
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Large arrays take the radix path: it must order exactly like qsort,
+ * negatives, zeros, duplicates and infinities included. */
+static void test_sort_radix_matches_qsort(void)
+{
+	size_t n = 100003;
+	double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double));
+	uint64_t s = 12345;
+	for (size_t i = 0; i < n; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		double v = (double)(s >> 11) / (double)(1ULL << 53);
+		switch (i % 7) {
+		case 0: v = -v * 1e3; break;
+		case 1: v = 0.0; break;
+		case 2: v = -0.0; break;
+		case 3: v = (double)(i % 13); break;
+		case 4: v = i % 1000 == 4 ? INFINITY : v * 1e-6; break;
+		default: v = v * 5.0; break;
+		}
+		a[i] = b[i] = v;
+	}
+	stats_sort(a, n);
+	qsort(b, n, sizeof(double), cmp_d);
+	for (size_t i = 0; i < n; i++)
+		if (!(a[i] == b[i]))
+			TEST_FAIL_("index %zu: %g vs %g", i, a[i], b[i]);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
+	TEST_RUN(test_sort_radix_matches_qsort);
 	TEST_RUN(test_linear_unsorted_ties);
 	TEST_RUN(test_linear_n2_and_latencies);
 	TEST_RUN(test_n1_and_empty);
