@@ -429,6 +429,7 @@ int sweepdir_open(const char *dir, struct scenario *sc, struct decide_set *set,
 			goto out;
 		}
 	}
+	sweepdir_load_launches(dir, set);
 	decide_compute(set);
 	rc = 0;
 out:
