@@ -406,11 +406,18 @@ static void print_plan(const struct scenario *sc, int virtual_time)
 	       sc->load.bisect_steps, sc->repeats, sc->confidence);
 	for (size_t i = 0; i < sc->n_targets; i++) {
 		const struct scen_target *t = &sc->targets[i];
-		printf("  target %-14s %s %s, %d GPU(s)%s%s\n", t->name,
+		char st[512];
+		scenario_settings_str(t, st, sizeof(st));
+		if (t->launch && t->config == 0)
+			printf("  launch %s (%d configuration(s)): %s\n",
+			       t->group, t->n_configs, t->launch);
+		printf("  target %-14s %s %s, %d GPU(s)%s%s%s\n", t->name,
 		       uses_sim(t, virtual_time) ? "simulated" : "url",
 		       uses_sim(t, virtual_time) ? t->simulated : t->url,
-		       t->gpus, t->launch ? ", launch: " : "",
-		       t->launch ? t->launch : "");
+		       t->gpus, t->launch && !uses_sim(t, virtual_time)
+					? ", launched"
+					: "",
+		       st[0] ? ": " : "", st);
 	}
 	for (size_t i = 0; i < sc->n_workloads; i++) {
 		const struct scen_workload *w = &sc->workloads[i];

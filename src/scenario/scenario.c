@@ -13,6 +13,7 @@
 #include "core/xmalloc.h"
 #include "launcher/grid.h"
 #include "launcher/template.h"
+#include "proto/proto.h"
 #include "workload/dist.h"
 
 const char *const scenario_builtin_vars[] = {"exe", "port", "host", "name",
@@ -235,6 +236,7 @@ struct lnodes {
 	yaml_node_t *grid;     /* grid: mapping, or NULL */
 	yaml_node_t *configs;  /* configs: sequence, or NULL */
 	yaml_node_t *url;      /* url: value, or NULL */
+	yaml_node_t *cmd, *env, *cwd, *ready; /* for error lines */
 };
 
 static int parse_ready(struct yctx *y, yaml_node_t *map, struct scen_launch *l)
@@ -285,8 +287,10 @@ static int parse_launch(struct yctx *y, yaml_node_t *n, struct scen_target *t,
 	l->stop_grace_s = 30;
 	l->release_timeout_s = 60;
 	l->release_tolerance_mib = 512;
-	if (n->type == YAML_SCALAR_NODE)
+	if (n->type == YAML_SCALAR_NODE) {
+		ln->cmd = n;
 		return ystr(y, n, "launch", &t->launch);
+	}
 	if (n->type != YAML_MAPPING_NODE)
 		return yfail(y, n, "launch: expected a command string or a "
 				   "mapping with command:");
@@ -295,8 +299,10 @@ static int parse_launch(struct yctx *y, yaml_node_t *n, struct scen_target *t,
 		const char *k = yscalar(kn);
 		if (!k)
 			return yfail(y, kn, "launch: keys must be strings");
-		if (!strcmp(k, "command"))
+		if (!strcmp(k, "command")) {
 			rc = ystr(y, vn, "launch.command", &t->launch);
+			ln->cmd = vn;
+		}
 		else if (!strcmp(k, "grid")) {
 			if (vn->type != YAML_MAPPING_NODE)
 				return yfail(y, vn,
@@ -312,6 +318,7 @@ static int parse_launch(struct yctx *y, yaml_node_t *n, struct scen_target *t,
 					     "non-empty list of mappings");
 			ln->configs = vn;
 		} else if (!strcmp(k, "env")) {
+			ln->env = vn;
 			if (vn->type != YAML_MAPPING_NODE)
 				return yfail(y, vn, "launch.env: expected a "
 						    "mapping of NAME: value");
@@ -329,10 +336,13 @@ static int parse_launch(struct yctx *y, yaml_node_t *n, struct scen_target *t,
 						     SCEN_MAX_ENV);
 				l->env[l->n_env++] = xasprintf("%s=%s", en, evs);
 			}
-		} else if (!strcmp(k, "cwd"))
+		} else if (!strcmp(k, "cwd")) {
 			rc = ystr(y, vn, "launch.cwd", &l->cwd);
-		else if (!strcmp(k, "ready"))
+			ln->cwd = vn;
+		} else if (!strcmp(k, "ready")) {
 			rc = parse_ready(y, vn, l);
+			ln->ready = vn;
+		}
 		else if (!strcmp(k, "stop_grace"))
 			rc = ydur(y, vn, "launch.stop_grace", 0, 3600,
 				  &l->stop_grace_s);
@@ -436,12 +446,11 @@ static int parse_target(struct yctx *y, yaml_node_t *map,
 			t->simulated = xstrdup(s);
 		}
 	}
-	if (t->api && strcmp(t->api, "openai-completions") &&
-	    strcmp(t->api, "openai-chat") && strcmp(t->api, "tgi"))
+	if (t->api && strcmp(t->api, "auto") && !proto_find(t->api))
 		return yfail(y, map,
-			     "target '%s': api must be openai-completions, "
-			     "openai-chat or tgi, not '%s'",
-			     t->name, t->api);
+			     "target '%s': api must be auto or one of %s "
+			     "(docs/ADAPTERS.md), not '%s'",
+			     t->name, proto_names(), t->api);
 	if (t->url && strncmp(t->url, "http://", 7) &&
 	    strncmp(t->url, "https://", 8))
 		return yfail(y, map, "target '%s': url must start with http:// "
@@ -561,14 +570,17 @@ static int check_config(struct yctx *y, yaml_node_t *map, struct lnodes *ln,
 	if (!rc)
 		rc = check_tmpl(y, map, &v, "dcgm_url", t->dcgm_url);
 	if (!rc)
-		rc = check_tmpl(y, at, &v, "launch command", t->launch);
+		rc = check_tmpl(y, ln->cmd ? ln->cmd : at, &v, "launch command",
+				t->launch);
 	for (size_t i = 0; !rc && i < t->lc.n_env; i++)
-		rc = check_tmpl(y, at, &v, "launch.env", t->lc.env[i]);
+		rc = check_tmpl(y, ln->env ? ln->env : at, &v, "launch.env",
+				t->lc.env[i]);
 	if (!rc)
-		rc = check_tmpl(y, at, &v, "launch.cwd", t->lc.cwd);
+		rc = check_tmpl(y, ln->cwd ? ln->cwd : at, &v, "launch.cwd",
+				t->lc.cwd);
 	if (!rc && t->launch)
-		rc = check_tmpl(y, at, &v, "launch.ready.http",
-				t->lc.ready_http);
+		rc = check_tmpl(y, ln->ready ? ln->ready : at, &v,
+				"launch.ready.http", t->lc.ready_http);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < t->n_settings; i++)
