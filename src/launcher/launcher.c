@@ -102,9 +102,13 @@ static void reap(struct launcher *l)
 		if (r == l->pid)
 			note_status(l, st);
 	}
-	while ((r = waitpid(-l->pid, &st, WNOHANG)) > 0)
+	for (;;) {
+		r = waitpid(-l->pid, &st, WNOHANG);
+		if (r <= 0)
+			break;
 		if (r == l->pid)
 			note_status(l, st);
+	}
 }
 
 int launcher_alive(struct launcher *l)
@@ -270,8 +274,12 @@ static void read_log(struct launcher *l)
 	ssize_t n;
 	if (!l->have_lw || l->log_rfd < 0)
 		return;
-	while ((n = read(l->log_rfd, b, sizeof(b))) > 0)
+	for (;;) {
+		n = read(l->log_rfd, b, sizeof(b));
+		if (n <= 0)
+			break;
 		logwatch_feed(&l->lw, b, (size_t)n);
+	}
 	logwatch_check_partial(&l->lw);
 }
 

@@ -37,10 +37,12 @@ static int walk(const char *tmpl, int (*lit)(const char *, size_t, void *),
 			p++;
 			continue;
 		}
-		if (lit && p > run && (rc = lit(run, (size_t)(p - run), ud)))
+		rc = lit && p > run ? lit(run, (size_t)(p - run), ud) : 0;
+		if (rc)
 			return rc;
 		if (p[0] == p[1]) { /* {{ or }} */
-			if (lit && (rc = lit(p, 1, ud)))
+			rc = lit ? lit(p, 1, ud) : 0;
+			if (rc)
 				return rc;
 			p += 2;
 			run = p;
@@ -79,14 +81,13 @@ static int walk(const char *tmpl, int (*lit)(const char *, size_t, void *),
 				 (size_t)(p - tmpl) + 1, name);
 			return -EINVAL;
 		}
-		if (ph && (rc = ph(name, ud)))
+		rc = ph ? ph(name, ud) : 0;
+		if (rc)
 			return rc;
 		p = e + 1;
 		run = p;
 	}
-	if (lit && p > run && (rc = lit(run, (size_t)(p - run), ud)))
-		return rc;
-	return 0;
+	return lit && p > run ? lit(run, (size_t)(p - run), ud) : 0;
 }
 
 struct scan_ud {

@@ -621,7 +621,8 @@ static int expand_target(struct yctx *y, yaml_node_t *map,
 	if (ln->grid) {
 		FOR_PAIRS(y, ln->grid, kn, vn)
 		{
-			if ((rc = check_key(y, kn, "launch.grid")))
+			rc = check_key(y, kn, "launch.grid");
+			if (rc)
 				return rc;
 			if (n_axes == GRID_MAX_AXES)
 				return yfail(y, kn,
@@ -711,12 +712,13 @@ static int expand_target(struct yctx *y, yaml_node_t *map,
 			FOR_PAIRS(y, cm, kn, vn)
 			{
 				if (yscalar(kn) && !strcmp(yscalar(kn), "name")) {
-					if ((rc = yname(y, vn, "configs name",
-							cname)))
+					rc = yname(y, vn, "configs name", cname);
+					if (rc)
 						return rc;
 					continue;
 				}
-				if ((rc = check_key(y, kn, "launch.configs")))
+				rc = check_key(y, kn, "launch.configs");
+				if (rc)
 					return rc;
 				if (!yscalar(vn))
 					return yfail(y, vn,
@@ -756,7 +758,8 @@ static int expand_target(struct yctx *y, yaml_node_t *map,
 					     base->name, nm, SCEN_MAX_NAME - 1);
 			memcpy(t->name, nm, strlen(nm) + 1);
 		}
-		if ((rc = check_config(y, map, ln, t, cfg_node)))
+		rc = check_config(y, map, ln, t, cfg_node);
+		if (rc)
 			return rc;
 	}
 	return 0;
