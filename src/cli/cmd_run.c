@@ -49,6 +49,7 @@ struct run_opts {
 	double temperature;
 	char *extra_body;
 	char *result, *csv, *label;
+	struct opt_list meta;
 	char *percentiles, *percentile_metrics, *slo;
 	double max_error_rate;
 	char *metrics_url, *gpu, *from;
@@ -152,6 +153,9 @@ static const struct opt run_table[] = {
 	 "write the results JSON and CSV", NULL, NULL},
 	{"label", 'l', OPT_STR, O(label), NULL, "NAME",
 	 "scenario name in the table and results", NULL, NULL},
+	{"meta", 0, OPT_LIST, O(meta), NULL, "KEY=VALUE",
+	 "record KEY=VALUE under run.meta in the results (repeatable; sweep "
+	 "passes a launched configuration's settings)", NULL, NULL},
 	{"percentiles", 0, OPT_STR, O(percentiles), "50,90,95,99,99.9", "LIST",
 	 "percentiles to report", "metric-percentiles", NULL},
 	{"percentile-metrics", 0, OPT_STR, O(percentile_metrics),
@@ -757,6 +761,12 @@ int cmd_run(int argc, char **argv)
 		}
 		hdrs = curl_slist_append(hdrs, o.headers.items[i]);
 	}
+	for (size_t i = 0; i < o.meta.n; i++)
+		if (!strchr(o.meta.items[i], '=') || o.meta.items[i][0] == '=') {
+			errorf("run: --meta '%s' is not KEY=VALUE",
+			       o.meta.items[i]);
+			goto out;
+		}
 
 	meta = json_object();
 	json_t *server = json_object();
@@ -899,6 +909,17 @@ int cmd_run(int argc, char **argv)
 				o.label);
 	json_object_set_new(json_object_get(meta, "config"), "telemetry",
 			    telemetry_config_json(&o));
+	if (o.meta.n) {
+		json_t *mo = json_object();
+		for (size_t i = 0; i < o.meta.n; i++) {
+			const char *kv = o.meta.items[i];
+			const char *eq = strchr(kv, '=');
+			char *k = xstrndup(kv, eq ? (size_t)(eq - kv) : strlen(kv));
+			json_object_set_new(mo, k, json_string(eq ? eq + 1 : ""));
+			free(k);
+		}
+		json_object_set_new(meta, "meta", mo);
+	}
 	if (repeat_of) {
 		json_object_set_new(meta, "repeat_of", json_string(repeat_of));
 		json_object_set(meta, "repeat_overrides", overrides);

@@ -9,10 +9,39 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
+int decide_launch_failed(enum decide_launch_state st)
+{
+	return st == DECIDE_LAUNCH_START_FAILED ||
+	       st == DECIDE_LAUNCH_NOT_READY || st == DECIDE_LAUNCH_CRASHED;
+}
+
+static const char *const launch_names[] = {"none", "ok", "start_failed",
+					   "not_ready", "crashed"};
+
+const char *decide_launch_state_name(enum decide_launch_state st)
+{
+	return (unsigned)st < 5 ? launch_names[st] : "none";
+}
+
+enum decide_launch_state decide_launch_state_parse(const char *s)
+{
+	for (int i = 0; s && i < 5; i++)
+		if (!strcmp(s, launch_names[i]))
+			return (enum decide_launch_state)i;
+	return DECIDE_LAUNCH_NONE;
+}
+
 void decide_set_init(struct decide_set *s, const struct scenario *sc)
 {
 	memset(s, 0, sizeof(*s));
 	s->sc = sc;
+	for (size_t t = 0; t < SCEN_MAX_TARGETS; t++) {
+		struct decide_launch *l = &s->launch[t];
+		l->ready_s = l->crash_load = NAN;
+		l->gpu_before_bytes = l->gpu_idle_bytes = NAN;
+		l->gpu_after_bytes = NAN;
+		l->gpu_released = -1;
+	}
 	for (size_t t = 0; t < sc->n_targets; t++)
 		for (size_t w = 0; w < sc->n_workloads; w++) {
 			struct decide_cell *c = &s->cells[s->n_cells++];
@@ -33,6 +62,8 @@ void decide_set_free(struct decide_set *s)
 		for (size_t k = 0; k < s->levels[i].n_files; k++)
 			free(s->levels[i].files[k]);
 	free(s->levels);
+	for (size_t t = 0; t < SCEN_MAX_TARGETS; t++)
+		free(s->launch[t].log_tail);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -198,6 +229,14 @@ struct decide_cell *decide_cell_of(struct decide_set *s, int target,
 	return NULL;
 }
 
+/* A cell that may be called best: it has an operating point and its
+ * server neither failed to start nor crashed. */
+static int cell_eligible(const struct decide_set *s, const struct decide_cell *c)
+{
+	return isfinite(c->tok_s_per_gpu) &&
+	       !decide_launch_failed(s->launch[c->target].state);
+}
+
 void decide_compute(struct decide_set *s)
 {
 	const struct scenario *sc = s->sc;
@@ -210,6 +249,7 @@ void decide_compute(struct decide_set *s)
 		c->op_level = -1;
 		c->error = 0;
 		c->winner = 0;
+		c->group_best = 0;
 		c->ctx_have = t->max_model_len > 0 ? (double)t->max_model_len
 						   : NAN;
 		for (size_t k = 0; k < s->n_levels; k++) {
@@ -249,10 +289,23 @@ void decide_compute(struct decide_set *s)
 		struct decide_cell *best = NULL;
 		for (size_t i = 0; i < s->n_cells; i++) {
 			struct decide_cell *c = &s->cells[i];
-			if (c->workload != (int)w || !isfinite(c->tok_s_per_gpu))
+			if (c->workload != (int)w || !cell_eligible(s, c))
 				continue;
 			if (!best || c->tok_s_per_gpu > best->tok_s_per_gpu)
 				best = c;
+			struct decide_cell *gb = NULL;
+			for (size_t k = 0; k < s->n_cells; k++) {
+				struct decide_cell *o = &s->cells[k];
+				if (o->workload == (int)w && o->group_best &&
+				    !strcmp(sc->targets[o->target].group,
+					    sc->targets[c->target].group))
+					gb = o;
+			}
+			if (!gb || c->tok_s_per_gpu > gb->tok_s_per_gpu) {
+				if (gb)
+					gb->group_best = 0;
+				c->group_best = 1;
+			}
 		}
 		if (best)
 			best->winner = 1;
@@ -364,13 +417,33 @@ void decide_print(FILE *f, struct decide_set *s, double peak_rate,
 			fmt_s(c2, sizeof(c2), lv ? lv->m.e2el_p99_s : NAN);
 			snprintf(b, sizeof(b), "%.1f",
 				 lv ? lv->m.out_tok_s : NAN);
-			fprintf(f, "  %-14s %-14s %10s %10.1f %10s %10s %8s %s%s%s\n",
+			char mark[SCEN_MAX_NAME + 32], extra[320];
+			const struct decide_launch *la = &s->launch[c->target];
+			mark[0] = extra[0] = 0;
+			if (c->winner)
+				snprintf(mark, sizeof(mark), "  <- best");
+			else if (c->group_best && t->n_configs > 1)
+				snprintf(mark, sizeof(mark), "  <- best of %s",
+					 t->group);
+			if (t->n_settings) {
+				char st[256];
+				scenario_settings_str(t, st, sizeof(st));
+				snprintf(extra, sizeof(extra), "  [%s]", st);
+			}
+			if (decide_launch_failed(la->state))
+				snprintf(extra + strlen(extra),
+					 sizeof(extra) - strlen(extra),
+					 "  (%s)", la->detail);
+			fprintf(f, "  %-14s %-14s %10s %10.1f %10s %10s %8s %s%s%s%s\n",
 				t->name, load, lv ? b : "n/a",
-				c->tok_s_per_gpu, c1, c2, gp, ctx,
-				c->winner ? "  <- best" : "",
-				c->error ? "  (some points failed to run)" : "");
+				c->tok_s_per_gpu, c1, c2, gp, ctx, mark,
+				c->error && !decide_launch_failed(la->state)
+					? "  (some points failed to run)"
+					: "",
+				extra);
 		}
 	}
+	decide_print_launches(f, s);
 	if (peak_rate > 0)
 		fprintf(f, "\nGPUs: for a peak of %g req/s, replicas = "
 			   "ceil(peak / req/s at the operating point) x the "
@@ -411,6 +484,118 @@ static int common_load(struct decide_set *s, const struct decide_cell *x,
 	return found;
 }
 
+/* One line per group with several configurations: its best one against
+ * the runner-up of the same group. */
+static void explain_configs(FILE *f, const struct decide_set *s, int w)
+{
+	const struct scenario *sc = s->sc;
+	char la[32], st[256], st2[256];
+	for (size_t i = 0; i < s->n_cells; i++) {
+		const struct decide_cell *b = &s->cells[i], *r = NULL;
+		const struct scen_target *t = &sc->targets[b->target];
+		if (b->workload != w || !b->group_best || t->n_configs < 2)
+			continue;
+		size_t n_fail = 0;
+		for (size_t k = 0; k < s->n_cells; k++) {
+			const struct decide_cell *c = &s->cells[k];
+			if (c->workload != w || c == b ||
+			    strcmp(sc->targets[c->target].group, t->group))
+				continue;
+			if (decide_launch_failed(s->launch[c->target].state))
+				n_fail++;
+			else if (isfinite(c->tok_s_per_gpu) &&
+				 (!r || c->tok_s_per_gpu > r->tok_s_per_gpu))
+				r = c;
+		}
+		scenario_settings_str(t, st, sizeof(st));
+		decide_load_str(sc, s->levels[b->op_level].load, la, sizeof(la));
+		fprintf(f, "- %s: best configuration of %s: %s (%s), %.0f tok/s "
+			   "per GPU at %s",
+			sc->workloads[w].name, t->group, t->name, st,
+			b->tok_s_per_gpu, la);
+		if (r) {
+			scenario_settings_str(&sc->targets[r->target], st2,
+					      sizeof(st2));
+			fprintf(f, "; next %s (%s) %.0f (%+.0f%%)",
+				sc->targets[r->target].name, st2,
+				r->tok_s_per_gpu,
+				(r->tok_s_per_gpu / b->tok_s_per_gpu - 1) * 100);
+		}
+		if (n_fail)
+			fprintf(f, "; %zu configuration(s) failed to start, never "
+				   "became ready or crashed (not eligible)",
+				n_fail);
+		fprintf(f, ".\n");
+	}
+}
+
+void decide_print_launches(FILE *f, const struct decide_set *s)
+{
+	const struct scenario *sc = s->sc;
+	int any = 0;
+	char st[256];
+	for (size_t t = 0; t < sc->n_targets; t++)
+		if (s->launch[t].state != DECIDE_LAUNCH_NONE)
+			any = 1;
+	if (!any)
+		return;
+	fprintf(f, "\nLaunched configurations:\n");
+	for (size_t t = 0; t < sc->n_targets; t++)
+		if (s->launch[t].state != DECIDE_LAUNCH_NONE &&
+		    s->launch[t].gpu_released < 0 && s->launch[t].gpu_note[0]) {
+			fprintf(f, "  (%s)\n", s->launch[t].gpu_note);
+			break;
+		}
+	for (size_t ti = 0; ti < sc->n_targets; ti++) {
+		const struct scen_target *t = &sc->targets[ti];
+		const struct decide_launch *l = &s->launch[ti];
+		if (!t->launch)
+			continue;
+		scenario_settings_str(t, st, sizeof(st));
+		fprintf(f, "  %-14s %-30s %s", t->name, st[0] ? st : "-",
+			l->state == DECIDE_LAUNCH_NONE ? "not launched"
+						       : l->detail);
+		if (isfinite(l->ready_s) && l->state != DECIDE_LAUNCH_NONE)
+			fprintf(f, "; ready in %.1f s", l->ready_s);
+		if (isfinite(l->gpu_idle_bytes) &&
+		    isfinite(l->gpu_before_bytes))
+			fprintf(f, "; GPU idle %.2f GiB (%.2f GiB over the "
+				   "pre-launch %.2f)",
+				l->gpu_idle_bytes / GIB,
+				(l->gpu_idle_bytes - l->gpu_before_bytes) / GIB,
+				l->gpu_before_bytes / GIB);
+		if (l->gpu_released == 1)
+			fprintf(f, "; GPU memory released");
+		else if (l->gpu_released == 0)
+			fprintf(f, "; GPU memory NOT released (%.2f GiB after "
+				   "the stop)",
+				l->gpu_after_bytes / GIB);
+		else if (l->state != DECIDE_LAUNCH_NONE)
+			fprintf(f, "; GPU memory not checked");
+		if (l->stop_killed)
+			fprintf(f, "; needed SIGKILL");
+		for (size_t w = 0; w < sc->n_workloads; w++)
+			for (size_t i = 0; i < s->n_cells; i++)
+				if (s->cells[i].target == (int)ti &&
+				    s->cells[i].workload == (int)w &&
+				    s->cells[i].group_best &&
+				    t->n_configs > 1)
+					fprintf(f, "; best of %s for %s",
+						t->group, sc->workloads[w].name);
+		fprintf(f, "\n");
+		if (decide_launch_failed(l->state) && l->log_tail &&
+		    l->log_tail[0]) {
+			fprintf(f, "    log tail (%s):\n", l->log);
+			const char *p = l->log_tail;
+			while (*p) {
+				size_t n = strcspn(p, "\n");
+				fprintf(f, "    | %.*s\n", (int)n, p);
+				p += n + (p[n] == '\n');
+			}
+		}
+	}
+}
+
 void decide_explain(FILE *f, struct decide_set *s)
 {
 	const struct scenario *sc = s->sc;
@@ -422,7 +607,7 @@ void decide_explain(FILE *f, struct decide_set *s)
 			const struct decide_cell *c = &s->cells[i];
 			if (c->workload != (int)w)
 				continue;
-			if (!isfinite(c->tok_s_per_gpu))
+			if (!isfinite(c->tok_s_per_gpu) || !c->group_best)
 				continue;
 			n_ok++;
 			if (!best || c->tok_s_per_gpu > best->tok_s_per_gpu) {
@@ -434,6 +619,7 @@ void decide_explain(FILE *f, struct decide_set *s)
 			}
 		}
 		const char *wn = sc->workloads[w].name;
+		explain_configs(f, s, (int)w);
 		if (!best) {
 			fprintf(f, "- %s: no target met the SLA at any load "
 				   "tried; relax the SLA or start the ladder "
@@ -442,6 +628,8 @@ void decide_explain(FILE *f, struct decide_set *s)
 		}
 		const struct decide_level *lb_ = &s->levels[best->op_level];
 		decide_load_str(sc, lb_->load, la, sizeof(la));
+		if (!second && sc->targets[best->target].n_configs > 1)
+			continue; /* said by explain_configs */
 		if (!second) {
 			fprintf(f, "- %s: only %s meets the SLA (up to %s%s, "
 				   "%.0f tok/s per GPU).\n",

@@ -49,6 +49,48 @@ struct decide_level {
 	struct decide_metrics m;
 };
 
+/* What happened to a launched configuration's server (docs/LAUNCH.md). */
+enum decide_launch_state {
+	DECIDE_LAUNCH_NONE = 0,    /* not launched (already up, simulated,
+				    * or not reached) */
+	DECIDE_LAUNCH_OK,          /* ready, measured, stopped */
+	DECIDE_LAUNCH_START_FAILED, /* exited (or could not start) before it
+				     * was ready */
+	DECIDE_LAUNCH_NOT_READY,   /* not ready within the timeout */
+	DECIDE_LAUNCH_CRASHED,     /* died while its points ran */
+};
+
+#define DECIDE_LOG_TAIL_BYTES 4096 /* log tail kept per configuration */
+
+struct decide_launch {
+	enum decide_launch_state state;
+	char command[1024];        /* the expanded command (cut) */
+	char log[256];             /* server log, relative to the sweep dir */
+	double ready_s;            /* start to ready; NaN */
+	char exit[64];             /* how the leader ended: "exit 1", "signal
+				    * 9 (Killed)"; "" while unknown */
+	char detail[256];          /* one line on what happened */
+	char *log_tail;            /* owned; NULL when none kept */
+	char crash_workload[SCEN_MAX_NAME]; /* point that saw the crash */
+	double crash_load;         /* NaN */
+	int stop_killed;           /* SIGKILL was needed */
+	double gpu_before_bytes;   /* all devices, before the start; NaN */
+	double gpu_idle_bytes;     /* once ready (idle baseline); NaN */
+	double gpu_after_bytes;    /* after the stop; NaN */
+	int gpu_released;          /* 1 back within tolerance, 0 not, -1
+				    * not checked (see gpu_note) */
+	char gpu_note[160];
+};
+
+/* 1 for the states that disqualify a configuration from "best". */
+int decide_launch_failed(enum decide_launch_state st);
+
+/* "ok", "start_failed", "not_ready", "crashed", "none". */
+const char *decide_launch_state_name(enum decide_launch_state st);
+
+/* Inverse of decide_launch_state_name (DECIDE_LAUNCH_NONE if unknown). */
+enum decide_launch_state decide_launch_state_parse(const char *s);
+
 struct decide_cell {
 	int target, workload;
 	enum decide_status status;
@@ -56,6 +98,8 @@ struct decide_cell {
 	int op_level;          /* level index of the operating point, -1 */
 	double tok_s_per_gpu;  /* at the operating point; NaN without */
 	int winner;            /* best tok/s per GPU of its workload */
+	int group_best;        /* best configuration of its target group
+				* (framework) for the workload */
 	double ctx_need, ctx_have; /* tokens; ctx_have NaN = unknown */
 	int error;             /* a point could not be measured */
 };
@@ -66,6 +110,7 @@ struct decide_set {
 	size_t n_levels, cap_levels;
 	struct decide_cell cells[SCEN_MAX_TARGETS * SCEN_MAX_WORKLOADS];
 	size_t n_cells;
+	struct decide_launch launch[SCEN_MAX_TARGETS]; /* per target */
 };
 
 /* Empty set over sc (borrowed; must outlive the set). */
@@ -93,7 +138,9 @@ int decide_gpus_needed(const struct decide_set *s, const struct decide_cell *c,
 		       long long *gpus);
 
 /* Set each cell's operating point, tok/s per GPU, winner flags and the
- * context check. Call after every level's eval and metrics are set. */
+ * context check. Call after every level's eval and metrics are set. A
+ * configuration whose server failed to start, never became ready or
+ * crashed is never a winner nor its group's best. */
 void decide_compute(struct decide_set *s);
 
 /* The cell of (target, workload), or NULL. */
@@ -105,6 +152,12 @@ struct decide_cell *decide_cell_of(struct decide_set *s, int target,
  * short reading of the trade-off derived from the numbers. */
 void decide_print(FILE *f, struct decide_set *s, double peak_rate,
 		  double peak_conc);
+
+/* The launched configurations: per group, each configuration's settings,
+ * launch outcome, ready time, GPU memory (idle, released), best per
+ * workload, and the log tail of each failure (indented). Prints nothing
+ * when no target was launched. */
+void decide_print_launches(FILE *f, const struct decide_set *s);
 
 /* The reading alone (plain language, one paragraph per workload). */
 void decide_explain(FILE *f, struct decide_set *s);

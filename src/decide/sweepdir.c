@@ -212,7 +212,129 @@ json_t *sweepdir_manifest(const struct decide_set *s, const char *dir,
 	}
 	json_object_set_new(m, "levels", levels);
 	json_object_set_new(m, "cells", cells);
+	json_t *cfgs = json_array();
+	for (size_t t = 0; t < sc->n_targets; t++)
+		json_array_append_new(cfgs, sweepdir_config_json(s, (int)t));
+	json_object_set_new(m, "configurations", cfgs);
 	return m;
+}
+
+json_t *sweepdir_config_json(const struct decide_set *s, int ti)
+{
+	const struct scen_target *t = &s->sc->targets[ti];
+	const struct decide_launch *l = &s->launch[ti];
+	json_t *o = json_object(), *st = json_object();
+	json_object_set_new(o, "target", json_string(t->name));
+	json_object_set_new(o, "group", json_string(t->group));
+	json_object_set_new(o, "config", json_integer(t->config));
+	json_object_set_new(o, "n_configs", json_integer(t->n_configs));
+	for (size_t k = 0; k < t->n_settings; k++)
+		json_object_set_new(st, t->settings[k].key,
+				    json_string(t->settings[k].value));
+	json_object_set_new(o, "settings", st);
+	if (!t->launch || l->state == DECIDE_LAUNCH_NONE) {
+		json_object_set_new(o, "launch", json_null());
+		return o;
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "state",
+			    json_string(decide_launch_state_name(l->state)));
+	json_object_set_new(j, "detail", json_string(l->detail));
+	json_object_set_new(j, "command", json_string(l->command));
+	json_object_set_new(j, "log", json_string(l->log));
+	json_object_set_new(j, "ready_s", jnum(l->ready_s));
+	json_object_set_new(j, "exit", json_string(l->exit));
+	json_object_set_new(j, "log_tail",
+			    l->log_tail ? json_string(l->log_tail) : json_null());
+	json_object_set_new(j, "crash_workload",
+			    l->crash_workload[0] ? json_string(l->crash_workload)
+						 : json_null());
+	json_object_set_new(j, "crash_load", jnum(l->crash_load));
+	json_object_set_new(j, "stop_killed", json_boolean(l->stop_killed));
+	json_object_set_new(j, "gpu_before_bytes", jnum(l->gpu_before_bytes));
+	json_object_set_new(j, "gpu_idle_bytes", jnum(l->gpu_idle_bytes));
+	json_object_set_new(j, "gpu_after_bytes", jnum(l->gpu_after_bytes));
+	json_object_set_new(j, "gpu_released",
+			    l->gpu_released < 0 ? json_null()
+						: json_boolean(l->gpu_released));
+	json_object_set_new(j, "gpu_note", json_string(l->gpu_note));
+	json_object_set_new(o, "launch", j);
+	return o;
+}
+
+static double jget_num(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void jget_str(const json_t *o, const char *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s",
+		 json_string_value(json_object_get(o, k)) ?: "");
+}
+
+void sweepdir_launch_from_json(struct decide_launch *l, const json_t *o)
+{
+	const json_t *rel_v = json_object_get(o, "gpu_released");
+	const char *tail = json_string_value(json_object_get(o, "log_tail"));
+	free(l->log_tail);
+	memset(l, 0, sizeof(*l));
+	l->state = decide_launch_state_parse(
+		json_string_value(json_object_get(o, "state")));
+	jget_str(o, "detail", l->detail, sizeof(l->detail));
+	jget_str(o, "command", l->command, sizeof(l->command));
+	jget_str(o, "log", l->log, sizeof(l->log));
+	jget_str(o, "exit", l->exit, sizeof(l->exit));
+	jget_str(o, "crash_workload", l->crash_workload,
+		 sizeof(l->crash_workload));
+	jget_str(o, "gpu_note", l->gpu_note, sizeof(l->gpu_note));
+	l->ready_s = jget_num(o, "ready_s");
+	l->crash_load = jget_num(o, "crash_load");
+	l->gpu_before_bytes = jget_num(o, "gpu_before_bytes");
+	l->gpu_idle_bytes = jget_num(o, "gpu_idle_bytes");
+	l->gpu_after_bytes = jget_num(o, "gpu_after_bytes");
+	l->stop_killed = json_is_true(json_object_get(o, "stop_killed"));
+	l->gpu_released = json_is_boolean(rel_v) ? json_is_true(rel_v) : -1;
+	l->log_tail = tail ? xstrdup(tail) : NULL;
+}
+
+int sweepdir_write_launch(const char *dir, const struct decide_set *s,
+			  int ti)
+{
+	char *path = xasprintf("%s/launch/%s.json", dir,
+			       s->sc->targets[ti].name);
+	char *tmp = NULL;
+	int rc = 0;
+	json_t *o = sweepdir_config_json(s, ti);
+	FILE *f = results_atomic_open(path, &tmp, &rc);
+	if (f) {
+		int ok = json_dumpf(o, f, JSON_INDENT(1) |
+						  JSON_REAL_PRECISION(12)) == 0;
+		if (ok)
+			fputc('\n', f);
+		rc = results_atomic_commit(f, &tmp, path, ok);
+	}
+	json_decref(o);
+	free(path);
+	return rc;
+}
+
+void sweepdir_load_launches(const char *dir, struct decide_set *s)
+{
+	for (size_t t = 0; t < s->sc->n_targets; t++) {
+		if (!s->sc->targets[t].launch)
+			continue;
+		char *path = xasprintf("%s/launch/%s.json", dir,
+				       s->sc->targets[t].name);
+		json_error_t je;
+		json_t *o = json_load_file(path, 0, &je);
+		const json_t *l = json_object_get(o, "launch");
+		if (json_is_object(l))
+			sweepdir_launch_from_json(&s->launch[t], l);
+		json_decref(o);
+		free(path);
+	}
 }
 
 int sweepdir_write_manifest(const char *dir, const json_t *m)
@@ -307,6 +429,7 @@ int sweepdir_open(const char *dir, struct scenario *sc, struct decide_set *set,
 			goto out;
 		}
 	}
+	sweepdir_load_launches(dir, set);
 	decide_compute(set);
 	rc = 0;
 out:

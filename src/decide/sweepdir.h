@@ -4,7 +4,9 @@
  *
  * Layout: DIR/manifest.json, DIR/points/<target>.<workload>.<c|r><load>.
  * rep<r>.json (full results files) with optional .telemetry.json /
- * .timeline.csv sidecars, DIR/logs/ (child output). Owns file I/O for
+ * .timeline.csv sidecars, DIR/logs/ (child output and launched servers'
+ * logs), DIR/launch/<target>.json (what happened to a launched
+ * configuration's server). Owns file I/O for
  * decide/; the search and decision stay pure. Not thread-safe.
  */
 #ifndef INFBENCH_DECIDE_SWEEPDIR_H
@@ -40,6 +42,22 @@ int sweepdir_level_load(struct decide_level *lv, const struct scenario *sc,
  * from level file paths. */
 json_t *sweepdir_manifest(const struct decide_set *s, const char *dir,
 			  const char *text, int virtual_time, int complete);
+
+/* JSON of target ti's configuration: group, settings and the launch
+ * record (null when not launched). Caller json_decref's. */
+json_t *sweepdir_config_json(const struct decide_set *s, int ti);
+
+/* Fill l from a "launch" object written by sweepdir_config_json (the
+ * old log tail is freed). */
+void sweepdir_launch_from_json(struct decide_launch *l, const json_t *o);
+
+/* Write DIR/launch/<target>.json atomically. 0 or -errno. */
+int sweepdir_write_launch(const char *dir, const struct decide_set *s,
+			  int ti);
+
+/* Read DIR/launch/<target>.json into s->launch[] for every target with
+ * launch: whose file exists. */
+void sweepdir_load_launches(const char *dir, struct decide_set *s);
 
 /* Write DIR/manifest.json atomically. 0 or -errno. */
 int sweepdir_write_manifest(const char *dir, const json_t *m);

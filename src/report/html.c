@@ -545,6 +545,41 @@ int report_html(FILE *f, struct decide_set *s, const char *title,
 		charts(&pg, s, (int)w);
 		put(&pg, "</div>\n");
 	}
+	if (report_has_configs(s)) {
+		char cc[REPORT_CFG_NCOLS][REPORT_CFG_COL_BYTES];
+		put(&pg, "<h2>Configurations</h2>\n<table><tr>");
+		for (int c = 0; c < REPORT_CFG_NCOLS; c++) {
+			put(&pg, "<th>");
+			esc(&pg, report_cfg_cols[c]);
+			put(&pg, "</th>");
+		}
+		put(&pg, "</tr>\n");
+		for (size_t t = 0; t < sc->n_targets; t++) {
+			report_config_row(s, (int)t, cc);
+			put(&pg, "<tr>");
+			for (int c = 0; c < REPORT_CFG_NCOLS; c++) {
+				put(&pg, "<td>");
+				esc(&pg, cc[c]);
+				put(&pg, "</td>");
+			}
+			put(&pg, "</tr>\n");
+		}
+		put(&pg, "</table>\n");
+		for (size_t t = 0; t < sc->n_targets; t++) {
+			const struct decide_launch *l = &s->launch[t];
+			if (!decide_launch_failed(l->state))
+				continue;
+			put(&pg, "<p>");
+			esc(&pg, sc->targets[t].name);
+			put(&pg, ": ");
+			esc(&pg, l->detail);
+			put(&pg, ". Last lines of ");
+			esc(&pg, l->log);
+			put(&pg, ":</p>\n<pre>");
+			esc(&pg, l->log_tail ? l->log_tail : "(no log)");
+			put(&pg, "</pre>\n");
+		}
+	}
 	FILE *mf = open_memstream(&dec, &dec_n);
 	if (mf) {
 		decide_print(mf, s, peak_rate, peak_conc);

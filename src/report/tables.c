@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "decide/sweepdir.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
@@ -13,6 +14,66 @@ const char *const report_cols[REPORT_NCOLS] = {
 	"framework", "load",	  "out tok/s",	   "tok/s per GPU",
 	"P50 e2el",  "P99 e2el",  "SLA metric",	   "SLA",
 	"GPU memory", "KV efficiency", "spread (repeats)"};
+
+const char *const report_cfg_cols[REPORT_CFG_NCOLS] = {
+	"configuration", "framework", "settings", "launch", "ready",
+	"GPU memory (idle / released)", "best for"};
+
+int report_has_configs(const struct decide_set *s)
+{
+	for (size_t t = 0; t < s->sc->n_targets; t++)
+		if (s->sc->targets[t].n_configs > 1 ||
+		    s->launch[t].state != DECIDE_LAUNCH_NONE)
+			return 1;
+	return 0;
+}
+
+void report_config_row(const struct decide_set *s, int ti,
+		       char out[REPORT_CFG_NCOLS][REPORT_CFG_COL_BYTES])
+{
+	const struct scenario *sc = s->sc;
+	const struct scen_target *t = &sc->targets[ti];
+	const struct decide_launch *l = &s->launch[ti];
+	snprintf(out[0], REPORT_CFG_COL_BYTES, "%s", t->name);
+	snprintf(out[1], REPORT_CFG_COL_BYTES, "%s", t->group);
+	scenario_settings_str(t, out[2], REPORT_CFG_COL_BYTES);
+	if (!out[2][0])
+		snprintf(out[2], REPORT_CFG_COL_BYTES, "-");
+	snprintf(out[3], REPORT_CFG_COL_BYTES, "%s",
+		 l->state == DECIDE_LAUNCH_NONE
+			 ? (t->launch ? "not launched" : "already running")
+			 : l->detail);
+	if (isfinite(l->ready_s) && l->state != DECIDE_LAUNCH_NONE)
+		snprintf(out[4], REPORT_CFG_COL_BYTES, "%.1f s", l->ready_s);
+	else
+		snprintf(out[4], REPORT_CFG_COL_BYTES, "-");
+	if (isfinite(l->gpu_idle_bytes) && isfinite(l->gpu_before_bytes))
+		snprintf(out[5], REPORT_CFG_COL_BYTES,
+			 "%.2f GiB idle (+%.2f over pre-launch) / %s",
+			 l->gpu_idle_bytes / GIB,
+			 (l->gpu_idle_bytes - l->gpu_before_bytes) / GIB,
+			 l->gpu_released == 1   ? "released"
+			 : l->gpu_released == 0 ? "NOT released"
+						: "not checked");
+	else
+		snprintf(out[5], REPORT_CFG_COL_BYTES, "%s",
+			 l->state == DECIDE_LAUNCH_NONE ? "-"
+			 : l->gpu_released == 1	 ? "released"
+			 : l->gpu_released == 0	 ? "NOT released"
+						 : "not checked");
+	out[6][0] = 0;
+	for (size_t i = 0; i < s->n_cells; i++) {
+		const struct decide_cell *c = &s->cells[i];
+		size_t o = strlen(out[6]);
+		if (c->target == ti && (c->group_best || c->winner))
+			snprintf(out[6] + o, REPORT_CFG_COL_BYTES - o,
+				 "%s%s%s", o ? ", " : "",
+				 sc->workloads[c->workload].name,
+				 c->winner ? " (overall)" : "");
+	}
+	if (!out[6][0])
+		snprintf(out[6], REPORT_CFG_COL_BYTES, "-");
+}
 
 static void fsz(char *b, size_t n, double v)
 {
@@ -176,6 +237,35 @@ void report_md(FILE *f, struct decide_set *s, const char *title,
 		}
 		fprintf(f, "\n");
 	}
+	if (report_has_configs(s)) {
+		char cc[REPORT_CFG_NCOLS][REPORT_CFG_COL_BYTES];
+		fprintf(f, "## Configurations\n\n");
+		for (int c = 0; c < REPORT_CFG_NCOLS; c++)
+			fprintf(f, "| %s ", report_cfg_cols[c]);
+		fprintf(f, "|\n");
+		for (int c = 0; c < REPORT_CFG_NCOLS; c++)
+			fprintf(f, "|---");
+		fprintf(f, "|\n");
+		for (size_t t = 0; t < sc->n_targets; t++) {
+			report_config_row(s, (int)t, cc);
+			for (int c = 0; c < REPORT_CFG_NCOLS; c++) {
+				fprintf(f, "| ");
+				md_cell(f, cc[c]);
+				fprintf(f, " ");
+			}
+			fprintf(f, "|\n");
+		}
+		for (size_t t = 0; t < sc->n_targets; t++) {
+			const struct decide_launch *l = &s->launch[t];
+			if (!decide_launch_failed(l->state))
+				continue;
+			fprintf(f, "\n%s: %s. Last lines of `%s`:\n\n```\n%s\n"
+				   "```\n",
+				sc->targets[t].name, l->detail, l->log,
+				l->log_tail ? l->log_tail : "(no log)");
+		}
+		fprintf(f, "\n");
+	}
 	int have_sla = 0;
 	for (size_t w = 0; w < sc->n_workloads; w++)
 		have_sla |= scenario_sla(sc, &sc->workloads[w])->n > 0;
@@ -228,7 +318,8 @@ void report_csv(FILE *f, const struct decide_set *s)
 	      "ttft_p99_s,tpot_p99_s,e2el_p50_s,e2el_p99_s,sla_metric,"
 	      "sla_pct,sla_limit_s,sla_estimate_s,sla_bound_s,sla_samples,"
 	      "error_rate,ttft_growth,gpu_mem_bytes,kv_alloc_mean_bytes,"
-	      "kv_used_mean_bytes,kv_usage_mean,simulated,file\r\n",
+	      "kv_used_mean_bytes,kv_usage_mean,simulated,file,group,"
+	      "settings\r\n",
 	      f);
 	for (size_t i = 0; i < s->n_levels; i++) {
 		const struct decide_level *lv = &s->levels[i];
@@ -275,6 +366,12 @@ void report_csv(FILE *f, const struct decide_set *s)
 		csv_num(f, m->kv_usage_mean);
 		fprintf(f, ",%d,", m->simulated);
 		csv_str(f, lv->n_files ? lv->files[0] : "");
+		char st[512];
+		scenario_settings_str(&sc->targets[lv->target], st, sizeof(st));
+		fputc(',', f);
+		csv_str(f, sc->targets[lv->target].group);
+		fputc(',', f);
+		csv_str(f, st);
 		fputs("\r\n", f);
 	}
 }
@@ -319,6 +416,10 @@ json_t *report_json(struct decide_set *s, double peak_rate, double peak_conc)
 		json_object_set_new(j, "output_tok_s_per_gpu",
 				    jnv(cell->tok_s_per_gpu));
 		json_object_set_new(j, "winner", json_boolean(cell->winner));
+		json_object_set_new(j, "group",
+				    json_string(sc->targets[cell->target].group));
+		json_object_set_new(j, "group_best",
+				    json_boolean(cell->group_best));
 		json_object_set_new(j, "context_needed", jnv(cell->ctx_need));
 		json_object_set_new(j, "context_max", jnv(cell->ctx_have));
 		json_object_set_new(j, "context_ok",
@@ -381,6 +482,10 @@ json_t *report_json(struct decide_set *s, double peak_rate, double peak_conc)
 	}
 	json_object_set_new(o, "cells", cells);
 	json_object_set_new(o, "levels", levels);
+	json_t *cfgs = json_array();
+	for (size_t t = 0; t < sc->n_targets; t++)
+		json_array_append_new(cfgs, sweepdir_config_json(s, (int)t));
+	json_object_set_new(o, "configurations", cfgs);
 	char *r = report_reading(s);
 	json_object_set_new(o, "reading", json_string(r));
 	free(r);

@@ -23,6 +23,22 @@ extern const char *const report_cols[REPORT_NCOLS];
 void report_row(const struct decide_set *s, int li,
 		char out[REPORT_NCOLS][REPORT_COL_BYTES]);
 
+#define REPORT_CFG_NCOLS 7
+#define REPORT_CFG_COL_BYTES 320
+
+/* Column headers of the configurations table. */
+extern const char *const report_cfg_cols[REPORT_CFG_NCOLS];
+
+/* 1 when some target was launched or has several configurations (then
+ * the reports carry a configurations table). */
+int report_has_configs(const struct decide_set *s);
+
+/* Formatted cells of target ti's configuration row: name, framework
+ * (group), settings, launch outcome, ready time, GPU memory (idle over
+ * the pre-launch reading, released?), workloads it is the best of. */
+void report_config_row(const struct decide_set *s, int ti,
+		       char out[REPORT_CFG_NCOLS][REPORT_CFG_COL_BYTES]);
+
 /* Levels that make rows for workload w: the operating point of each
  * target (rows_all = 0; targets without one get their lowest level), or
  * every level (rows_all = 1). Writes indices into idx (cap n_idx); returns

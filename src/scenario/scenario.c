@@ -11,7 +11,21 @@
 
 #include "cli/units.h"
 #include "core/xmalloc.h"
+#include "launcher/grid.h"
+#include "launcher/template.h"
+#include "proto/proto.h"
 #include "workload/dist.h"
+
+const char *const scenario_builtin_vars[] = {"exe", "port", "host", "name",
+					     "dir", NULL};
+
+static int is_builtin(const char *k)
+{
+	for (size_t i = 0; scenario_builtin_vars[i]; i++)
+		if (!strcmp(scenario_builtin_vars[i], k))
+			return 1;
+	return 0;
+}
 
 struct yctx {
 	const char *label;
@@ -87,6 +101,21 @@ static int ynum(struct yctx *y, const yaml_node_t *n, const char *key,
 		return yfail(y, n, "%s: expected a number", key);
 	if (v < lo || v > hi)
 		return yfail(y, n, "%s: %g is outside [%g, %g]", key, v, lo,
+			     hi);
+	*out = v;
+	return 0;
+}
+
+static int ydur(struct yctx *y, const yaml_node_t *n, const char *key,
+		double lo, double hi, double *out)
+{
+	const char *s = yscalar(n);
+	double v;
+	if (!s || units_duration_s(s, 1.0, &v) || !isfinite(v))
+		return yfail(y, n, "%s: expected a duration such as 30s or 2m",
+			     key);
+	if (v < lo || v > hi)
+		return yfail(y, n, "%s: %gs is outside [%g, %g] s", key, v, lo,
 			     hi);
 	*out = v;
 	return 0;
@@ -201,8 +230,147 @@ static int check_dist(struct yctx *y, const yaml_node_t *n, const char *key,
 				 *vn = ynode(y, p_->value), *once_ = kn;  \
 		     once_; once_ = NULL)
 
+/* The launch: mapping's configuration nodes, kept until expansion. */
+struct lnodes {
+	yaml_node_t *launch;   /* the launch: value */
+	yaml_node_t *grid;     /* grid: mapping, or NULL */
+	yaml_node_t *configs;  /* configs: sequence, or NULL */
+	yaml_node_t *url;      /* url: value, or NULL */
+	yaml_node_t *cmd, *env, *cwd, *ready; /* for error lines */
+};
+
+static int parse_ready(struct yctx *y, yaml_node_t *map, struct scen_launch *l)
+{
+	int rc = 0, any = 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return yfail(y, map, "launch.ready: expected a mapping (http:, "
+				     "log:, timeout:)");
+	free(l->ready_http); /* the default /health goes once ready: is given */
+	l->ready_http = NULL;
+	FOR_PAIRS(y, map, kn, vn)
+	{
+		const char *k = yscalar(kn);
+		if (!k)
+			return yfail(y, kn, "launch.ready: keys must be strings");
+		if (!strcmp(k, "http")) {
+			rc = ystr(y, vn, "ready.http", &l->ready_http);
+			any = 1;
+		} else if (!strcmp(k, "log")) {
+			rc = ystr(y, vn, "ready.log", &l->ready_log);
+			any = 1;
+		} else if (!strcmp(k, "timeout"))
+			rc = ydur(y, vn, "ready.timeout", 0.1, 86400,
+				  &l->ready_timeout_s);
+		else
+			return yfail(y, kn,
+				     "launch.ready: unknown key '%s' (known: "
+				     "http, log, timeout)",
+				     k);
+		if (rc)
+			return rc;
+	}
+	if (!any)
+		return yfail(y, map, "launch.ready: give http: (a health route) "
+				     "and/or log: (a pattern)");
+	return 0;
+}
+
+static int parse_launch(struct yctx *y, yaml_node_t *n, struct scen_target *t,
+			struct lnodes *ln)
+{
+	int rc = 0;
+	struct scen_launch *l = &t->lc;
+	ln->launch = n;
+	l->line = (int)n->start_mark.line + 1;
+	l->ready_http = xstrdup("/health");
+	l->ready_timeout_s = 600;
+	l->stop_grace_s = 30;
+	l->release_timeout_s = 60;
+	l->release_tolerance_mib = 512;
+	if (n->type == YAML_SCALAR_NODE) {
+		ln->cmd = n;
+		return ystr(y, n, "launch", &t->launch);
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return yfail(y, n, "launch: expected a command string or a "
+				   "mapping with command:");
+	FOR_PAIRS(y, n, kn, vn)
+	{
+		const char *k = yscalar(kn);
+		if (!k)
+			return yfail(y, kn, "launch: keys must be strings");
+		if (!strcmp(k, "command")) {
+			rc = ystr(y, vn, "launch.command", &t->launch);
+			ln->cmd = vn;
+		}
+		else if (!strcmp(k, "grid")) {
+			if (vn->type != YAML_MAPPING_NODE)
+				return yfail(y, vn,
+					     "launch.grid: expected a mapping "
+					     "of parameter: [values]");
+			ln->grid = vn;
+		} else if (!strcmp(k, "configs")) {
+			if (vn->type != YAML_SEQUENCE_NODE ||
+			    vn->data.sequence.items.top ==
+				    vn->data.sequence.items.start)
+				return yfail(y, vn,
+					     "launch.configs: expected a "
+					     "non-empty list of mappings");
+			ln->configs = vn;
+		} else if (!strcmp(k, "env")) {
+			ln->env = vn;
+			if (vn->type != YAML_MAPPING_NODE)
+				return yfail(y, vn, "launch.env: expected a "
+						    "mapping of NAME: value");
+			FOR_PAIRS(y, vn, ek, ev)
+			{
+				const char *en = yscalar(ek), *evs = yscalar(ev);
+				if (!en || !*en || strchr(en, '=') || !evs)
+					return yfail(y, ek,
+						     "launch.env: NAME: value "
+						     "with a NAME without '='");
+				if (l->n_env == SCEN_MAX_ENV)
+					return yfail(y, ek,
+						     "launch.env: more than %d "
+						     "entries",
+						     SCEN_MAX_ENV);
+				l->env[l->n_env++] = xasprintf("%s=%s", en, evs);
+			}
+		} else if (!strcmp(k, "cwd")) {
+			rc = ystr(y, vn, "launch.cwd", &l->cwd);
+			ln->cwd = vn;
+		} else if (!strcmp(k, "ready")) {
+			rc = parse_ready(y, vn, l);
+			ln->ready = vn;
+		}
+		else if (!strcmp(k, "stop_grace"))
+			rc = ydur(y, vn, "launch.stop_grace", 0, 3600,
+				  &l->stop_grace_s);
+		else if (!strcmp(k, "release_timeout"))
+			rc = ydur(y, vn, "launch.release_timeout", 0, 3600,
+				  &l->release_timeout_s);
+		else if (!strcmp(k, "release_tolerance_mib"))
+			rc = ynum(y, vn, "launch.release_tolerance_mib", 0, 1e7,
+				  &l->release_tolerance_mib);
+		else
+			return yfail(y, kn,
+				     "launch: unknown key '%s' (known: "
+				     "command, grid, configs, env, cwd, ready, "
+				     "stop_grace, release_timeout, "
+				     "release_tolerance_mib)",
+				     k);
+		if (rc)
+			return rc;
+	}
+	if (!t->launch)
+		return yfail(y, n, "launch: 'command' is required");
+	if (ln->grid && ln->configs)
+		return yfail(y, n, "launch: give grid: or configs:, not both");
+	return 0;
+}
+
 static int parse_target(struct yctx *y, yaml_node_t *map,
-			struct scen_target *t)
+			struct scen_target *t, struct lnodes *ln)
 {
 	int rc = 0;
 	long long ll;
@@ -217,8 +385,10 @@ static int parse_target(struct yctx *y, yaml_node_t *map,
 			return yfail(y, kn, "target: keys must be strings");
 		if (!strcmp(k, "name"))
 			rc = yname(y, vn, "name", t->name);
-		else if (!strcmp(k, "url"))
+		else if (!strcmp(k, "url")) {
 			rc = ystr(y, vn, "url", &t->url);
+			ln->url = vn;
+		}
 		else if (!strcmp(k, "api"))
 			rc = ystr(y, vn, "api", &t->api);
 		else if (!strcmp(k, "model"))
@@ -231,7 +401,7 @@ static int parse_target(struct yctx *y, yaml_node_t *map,
 		else if (!strcmp(k, "gpu"))
 			rc = ystr(y, vn, "gpu", &t->gpu);
 		else if (!strcmp(k, "launch"))
-			rc = ystr(y, vn, "launch", &t->launch);
+			rc = parse_launch(y, vn, t, ln);
 		else if (!strcmp(k, "metrics_url"))
 			rc = ystr(y, vn, "metrics_url", &t->metrics_url);
 		else if (!strcmp(k, "dcgm_url"))
@@ -253,10 +423,12 @@ static int parse_target(struct yctx *y, yaml_node_t *map,
 	}
 	if (!t->name[0])
 		return yfail(y, map, "target: 'name' is required");
+	if (!t->url && t->launch)
+		t->url = xstrdup("http://{host}:{port}");
 	if (!t->url && !t->simulated)
 		return yfail(y, map,
-			     "target '%s': needs 'url' (a server) or "
-			     "'simulated: paged|reserved'",
+			     "target '%s': needs 'url' (a server), 'launch' "
+			     "or 'simulated: paged|reserved'",
 			     t->name);
 	if (t->simulated) {
 		const char *s = t->simulated;
@@ -274,16 +446,322 @@ static int parse_target(struct yctx *y, yaml_node_t *map,
 			t->simulated = xstrdup(s);
 		}
 	}
-	if (t->api && strcmp(t->api, "openai-completions") &&
-	    strcmp(t->api, "openai-chat") && strcmp(t->api, "tgi"))
+	if (t->api && strcmp(t->api, "auto") && !proto_find(t->api))
 		return yfail(y, map,
-			     "target '%s': api must be openai-completions, "
-			     "openai-chat or tgi, not '%s'",
-			     t->name, t->api);
+			     "target '%s': api must be auto or one of %s "
+			     "(docs/ADAPTERS.md), not '%s'",
+			     t->name, proto_names(), t->api);
 	if (t->url && strncmp(t->url, "http://", 7) &&
 	    strncmp(t->url, "https://", 8))
 		return yfail(y, map, "target '%s': url must start with http:// "
 				     "or https://", t->name);
+	return 0;
+}
+
+
+static char *dup0(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void target_free(struct scen_target *t)
+{
+	free(t->url);
+	free(t->api);
+	free(t->model);
+	free(t->simulated);
+	free(t->gpu);
+	free(t->launch);
+	free(t->metrics_url);
+	free(t->dcgm_url);
+	for (size_t k = 0; k < t->n_args; k++)
+		free(t->args[k]);
+	for (size_t k = 0; k < t->lc.n_env; k++)
+		free(t->lc.env[k]);
+	free(t->lc.cwd);
+	free(t->lc.ready_http);
+	free(t->lc.ready_log);
+	for (size_t k = 0; k < t->n_settings; k++) {
+		free(t->settings[k].key);
+		free(t->settings[k].value);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* Deep copy of s into d (d's old contents are not freed). */
+static void target_dup(struct scen_target *d, const struct scen_target *s)
+{
+	*d = *s;
+	d->url = dup0(s->url);
+	d->api = dup0(s->api);
+	d->model = dup0(s->model);
+	d->simulated = dup0(s->simulated);
+	d->gpu = dup0(s->gpu);
+	d->launch = dup0(s->launch);
+	d->metrics_url = dup0(s->metrics_url);
+	d->dcgm_url = dup0(s->dcgm_url);
+	for (size_t k = 0; k < s->n_args; k++)
+		d->args[k] = xstrdup(s->args[k]);
+	for (size_t k = 0; k < s->lc.n_env; k++)
+		d->lc.env[k] = xstrdup(s->lc.env[k]);
+	d->lc.cwd = dup0(s->lc.cwd);
+	d->lc.ready_http = dup0(s->lc.ready_http);
+	d->lc.ready_log = dup0(s->lc.ready_log);
+	for (size_t k = 0; k < s->n_settings; k++) {
+		d->settings[k].key = xstrdup(s->settings[k].key);
+		d->settings[k].value = xstrdup(s->settings[k].value);
+	}
+}
+
+/* Placeholder check of one configuration's templates. */
+struct vcheck {
+	const struct scen_target *t;
+	unsigned used;              /* bit i: settings[i] is used */
+	char bad[TMPL_MAX_NAME];
+};
+
+static int vcheck_cb(const char *name, void *ud)
+{
+	struct vcheck *v = ud;
+	for (size_t i = 0; i < v->t->n_settings; i++)
+		if (!strcmp(v->t->settings[i].key, name)) {
+			v->used |= 1u << i;
+			return 0;
+		}
+	if (v->t->launch && is_builtin(name))
+		return 0;
+	snprintf(v->bad, sizeof(v->bad), "%s", name);
+	return 1;
+}
+
+static int check_tmpl(struct yctx *y, const yaml_node_t *at,
+		      struct vcheck *v, const char *what, const char *tmpl)
+{
+	char e[160], known[256];
+	const struct scen_target *t = v->t;
+	if (!tmpl)
+		return 0;
+	int rc = tmpl_scan(tmpl, vcheck_cb, v, e, sizeof(e));
+	if (rc < 0)
+		return yfail(y, at, "target '%s': %s: %s", t->group, what, e);
+	if (!rc)
+		return 0;
+	known[0] = 0;
+	for (size_t i = 0; i < t->n_settings; i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+			 "%s%s", i ? ", " : "", t->settings[i].key);
+	if (t->launch)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+			 "%sbuilt-in exe, port, host, name, dir",
+			 t->n_settings ? "; " : "");
+	return yfail(y, at, "target '%s': %s: unknown placeholder {%s} (%s)",
+		     t->group, what, v->bad,
+		     known[0] ? known : "placeholders need launch:");
+}
+
+static int check_config(struct yctx *y, yaml_node_t *map, struct lnodes *ln,
+			struct scen_target *t, const yaml_node_t *cfg_node)
+{
+	struct vcheck v = {t, 0, ""};
+	const yaml_node_t *at = ln->launch ? ln->launch : map;
+	int rc = check_tmpl(y, ln->url ? ln->url : map, &v, "url", t->url);
+	if (!rc)
+		rc = check_tmpl(y, map, &v, "metrics_url", t->metrics_url);
+	if (!rc)
+		rc = check_tmpl(y, map, &v, "dcgm_url", t->dcgm_url);
+	if (!rc)
+		rc = check_tmpl(y, ln->cmd ? ln->cmd : at, &v, "launch command",
+				t->launch);
+	for (size_t i = 0; !rc && i < t->lc.n_env; i++)
+		rc = check_tmpl(y, ln->env ? ln->env : at, &v, "launch.env",
+				t->lc.env[i]);
+	if (!rc)
+		rc = check_tmpl(y, ln->cwd ? ln->cwd : at, &v, "launch.cwd",
+				t->lc.cwd);
+	if (!rc && t->launch)
+		rc = check_tmpl(y, ln->ready ? ln->ready : at, &v,
+				"launch.ready.http", t->lc.ready_http);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < t->n_settings; i++)
+		if (!(v.used & (1u << i)))
+			return yfail(y, cfg_node,
+				     "target '%s': setting '%s' is not used "
+				     "by the launch command, env, cwd or urls "
+				     "(every configuration would be the same)",
+				     t->group, t->settings[i].key);
+	return 0;
+}
+
+static int check_key(struct yctx *y, const yaml_node_t *kn, const char *what)
+{
+	const char *k = yscalar(kn);
+	if (!k || !tmpl_name_ok(k))
+		return yfail(y, kn,
+			     "%s: '%s' is not a parameter name (letters, "
+			     "digits, '_')",
+			     what, k ? k : "?");
+	if (is_builtin(k))
+		return yfail(y, kn,
+			     "%s: '%s' is a built-in placeholder (exe, port, "
+			     "host, name, dir)",
+			     what, k);
+	return 0;
+}
+
+/* Expand base (parsed from map) into its configurations, appended to sc.
+ * base keeps its strings (the caller frees it). */
+static int expand_target(struct yctx *y, yaml_node_t *map,
+			 struct scen_target *base, struct lnodes *ln,
+			 struct scenario *sc)
+{
+	size_t sizes[GRID_MAX_AXES], count = 1, n_axes = 0;
+	yaml_node_t *axis_key[GRID_MAX_AXES], *axis_val[GRID_MAX_AXES];
+	int rc;
+	if (ln->grid) {
+		FOR_PAIRS(y, ln->grid, kn, vn)
+		{
+			rc = check_key(y, kn, "launch.grid");
+			if (rc)
+				return rc;
+			if (n_axes == GRID_MAX_AXES)
+				return yfail(y, kn,
+					     "launch.grid: more than %d "
+					     "parameters",
+					     GRID_MAX_AXES);
+			for (size_t a = 0; a < n_axes; a++)
+				if (!strcmp(yscalar(axis_key[a]), yscalar(kn)))
+					return yfail(y, kn,
+						     "launch.grid: '%s' twice",
+						     yscalar(kn));
+			if (vn->type == YAML_SCALAR_NODE) {
+				sizes[n_axes] = 1;
+			} else if (vn->type == YAML_SEQUENCE_NODE &&
+				   vn->data.sequence.items.top >
+					   vn->data.sequence.items.start) {
+				sizes[n_axes] =
+					(size_t)(vn->data.sequence.items.top -
+						 vn->data.sequence.items.start);
+				for (yaml_node_item_t *it =
+					     vn->data.sequence.items.start;
+				     it < vn->data.sequence.items.top; it++)
+					if (!yscalar(ynode(y, *it)))
+						return yfail(
+							y, ynode(y, *it),
+							"launch.grid: '%s': "
+							"values must be "
+							"scalars",
+							yscalar(kn));
+			} else {
+				return yfail(y, vn,
+					     "launch.grid: '%s': expected a "
+					     "value or a non-empty list",
+					     yscalar(kn));
+			}
+			axis_key[n_axes] = kn;
+			axis_val[n_axes++] = vn;
+		}
+		count = grid_count(sizes, n_axes);
+		if (!count)
+			return yfail(y, ln->grid,
+				     "launch.grid: more than %d "
+				     "configurations",
+				     GRID_MAX_POINTS);
+	} else if (ln->configs) {
+		count = (size_t)(ln->configs->data.sequence.items.top -
+				 ln->configs->data.sequence.items.start);
+		if (count > GRID_MAX_POINTS)
+			return yfail(y, ln->configs,
+				     "launch.configs: more than %d entries",
+				     GRID_MAX_POINTS);
+	}
+	if (sc->n_targets + count > SCEN_MAX_TARGETS)
+		return yfail(y, map,
+			     "targets: more than %d after expanding launch "
+			     "configurations",
+			     SCEN_MAX_TARGETS);
+	for (size_t k = 0; k < count; k++) {
+		struct scen_target *t = &sc->targets[sc->n_targets++];
+		char cname[SCEN_MAX_NAME] = "";
+		const yaml_node_t *cfg_node = ln->grid ? ln->grid : map;
+		target_dup(t, base);
+		memcpy(t->group, base->name, sizeof(t->group));
+		t->config = (int)k;
+		t->n_configs = (int)count;
+		if (ln->grid) {
+			size_t idx[GRID_MAX_AXES];
+			grid_point(sizes, n_axes, k, idx);
+			for (size_t a = 0; a < n_axes; a++) {
+				yaml_node_t *v = axis_val[a];
+				if (v->type == YAML_SEQUENCE_NODE)
+					v = ynode(y, v->data.sequence.items
+							     .start[idx[a]]);
+				t->settings[t->n_settings].key =
+					xstrdup(yscalar(axis_key[a]));
+				t->settings[t->n_settings++].value =
+					xstrdup(yscalar(v));
+			}
+		} else if (ln->configs) {
+			yaml_node_t *cm = ynode(
+				y, ln->configs->data.sequence.items.start[k]);
+			cfg_node = cm;
+			if (cm->type != YAML_MAPPING_NODE)
+				return yfail(y, cm,
+					     "launch.configs: each entry must "
+					     "be a mapping of parameter: value");
+			FOR_PAIRS(y, cm, kn, vn)
+			{
+				if (yscalar(kn) && !strcmp(yscalar(kn), "name")) {
+					rc = yname(y, vn, "configs name", cname);
+					if (rc)
+						return rc;
+					continue;
+				}
+				rc = check_key(y, kn, "launch.configs");
+				if (rc)
+					return rc;
+				if (!yscalar(vn))
+					return yfail(y, vn,
+						     "launch.configs: '%s': "
+						     "expected a scalar value",
+						     yscalar(kn));
+				for (size_t i = 0; i < t->n_settings; i++)
+					if (!strcmp(t->settings[i].key,
+						    yscalar(kn)))
+						return yfail(y, kn,
+							     "launch.configs: "
+							     "'%s' twice",
+							     yscalar(kn));
+				if (t->n_settings == SCEN_MAX_SETTINGS)
+					return yfail(y, kn,
+						     "launch.configs: more than "
+						     "%d parameters",
+						     SCEN_MAX_SETTINGS);
+				t->settings[t->n_settings].key =
+					xstrdup(yscalar(kn));
+				t->settings[t->n_settings++].value =
+					xstrdup(yscalar(vn));
+			}
+		}
+		if (count > 1 || cname[0]) {
+			char nm[2 * SCEN_MAX_NAME + 24];
+			if (cname[0])
+				snprintf(nm, sizeof(nm), "%s.%s", base->name,
+					 cname);
+			else
+				snprintf(nm, sizeof(nm), "%s.%zu", base->name,
+					 k + 1);
+			if (strlen(nm) >= SCEN_MAX_NAME)
+				return yfail(y, cfg_node,
+					     "target '%s': configuration name "
+					     "'%s' longer than %d bytes",
+					     base->name, nm, SCEN_MAX_NAME - 1);
+			memcpy(t->name, nm, strlen(nm) + 1);
+		}
+		rc = check_config(y, map, ln, t, cfg_node);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -509,22 +987,33 @@ static int parse_root(struct yctx *y, yaml_node_t *root, struct scenario *sc)
 	    tn->data.sequence.items.top == tn->data.sequence.items.start)
 		return yfail(y, tn ? tn : root,
 			     "targets: a non-empty list is required");
+	size_t n_entries = 0;
 	for (yaml_node_item_t *it = tn->data.sequence.items.start;
 	     it < tn->data.sequence.items.top; it++) {
 		yaml_node_t *e = ynode(y, *it);
-		if (sc->n_targets == SCEN_MAX_TARGETS)
+		struct scen_target base;
+		struct lnodes ln;
+		size_t first = sc->n_targets;
+		if (n_entries++ == SCEN_MAX_ENTRIES)
 			return yfail(y, e, "targets: more than %d",
-				     SCEN_MAX_TARGETS);
-		struct scen_target *t = &sc->targets[sc->n_targets++];
-		rc = parse_target(y, e, t);
+				     SCEN_MAX_ENTRIES);
+		memset(&base, 0, sizeof(base));
+		memset(&ln, 0, sizeof(ln));
+		rc = parse_target(y, e, &base, &ln);
+		if (!rc)
+			rc = expand_target(y, e, &base, &ln, sc);
+		target_free(&base);
 		if (rc)
 			return rc;
-		for (size_t i = 0; i + 1 < sc->n_targets; i++)
-			if (!strcmp(sc->targets[i].name, t->name))
-				return yfail(y, e,
-					     "target '%s' is defined twice "
-					     "(first on line %d)",
-					     t->name, sc->targets[i].line);
+		for (size_t n = first; n < sc->n_targets; n++)
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(sc->targets[i].name,
+					    sc->targets[n].name))
+					return yfail(y, e,
+						     "target '%s' is defined "
+						     "twice (first on line %d)",
+						     sc->targets[n].name,
+						     sc->targets[i].line);
 	}
 	if (!wn || wn->type != YAML_SEQUENCE_NODE ||
 	    wn->data.sequence.items.top == wn->data.sequence.items.start)
@@ -654,19 +1143,8 @@ void scenario_free(struct scenario *sc)
 	free(sc->path);
 	free(sc->name);
 	free(sc->description);
-	for (size_t i = 0; i < SCEN_MAX_TARGETS; i++) {
-		struct scen_target *t = &sc->targets[i];
-		free(t->url);
-		free(t->api);
-		free(t->model);
-		free(t->simulated);
-		free(t->gpu);
-		free(t->launch);
-		free(t->metrics_url);
-		free(t->dcgm_url);
-		for (size_t k = 0; k < t->n_args; k++)
-			free(t->args[k]);
-	}
+	for (size_t i = 0; i < SCEN_MAX_TARGETS; i++)
+		target_free(&sc->targets[i]);
 	for (size_t i = 0; i < SCEN_MAX_WORKLOADS; i++) {
 		struct scen_workload *w = &sc->workloads[i];
 		free(w->input_len);
@@ -683,6 +1161,21 @@ const struct sla *scenario_sla(const struct scenario *sc,
 			       const struct scen_workload *w)
 {
 	return w->has_sla ? &w->sla : &sc->sla;
+}
+
+void scenario_settings_str(const struct scen_target *t, char *buf,
+			   size_t len)
+{
+	size_t o = 0;
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < t->n_settings && o < len; i++) {
+		int n = snprintf(buf + o, len - o, "%s%s=%s", i ? " " : "",
+				 t->settings[i].key, t->settings[i].value);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
 }
 
 const char *scenario_wl_kind_name(enum scen_wl_kind k)

@@ -1,11 +1,13 @@
 /* scenario.h - sweep scenario files (YAML): targets, workloads, SLA, load
- * ladder, repeats.
+ * ladder, repeats, and how to launch each target (docs/LAUNCH.md).
  *
- * Owns the schema (docs/SWEEP.md), its validation with file:line messages
- * and the in-memory form the sweep and the decision read. Does not run
- * anything and does not launch servers (a target's launch command is only
- * kept). scenario_parse is pure (text in, struct out); scenario_load reads
- * the file. Thread-safe on distinct structs.
+ * Owns the schema (docs/SWEEP.md, docs/LAUNCH.md), its validation with
+ * file:line messages and the in-memory form the sweep and the decision
+ * read. A target with a launch grid or list is expanded here into one
+ * target per configuration (same group, its settings attached); templates
+ * are checked but not expanded (the sweep does that at launch time). Runs
+ * nothing. scenario_parse is pure (text in, struct out); scenario_load
+ * reads the file. Thread-safe on distinct structs.
  */
 #ifndef INFBENCH_SCENARIO_SCENARIO_H
 #define INFBENCH_SCENARIO_SCENARIO_H
@@ -15,12 +17,37 @@
 
 #include "scenario/sla.h"
 
-#define SCEN_MAX_TARGETS 16
+#define SCEN_MAX_TARGETS 64       /* after expanding launch configurations */
+#define SCEN_MAX_ENTRIES 16       /* target entries in the file */
+#define SCEN_MAX_SETTINGS 16      /* parameters of one configuration */
+#define SCEN_MAX_ENV 32           /* launch environment entries */
 #define SCEN_MAX_WORKLOADS 16
 #define SCEN_MAX_LADDER 32
 #define SCEN_MAX_ARGS 32          /* extra CLI arguments per target/workload */
 #define SCEN_MAX_NAME 48          /* bytes of a target/workload name */
 #define SCEN_MAX_FILE_BYTES (1 << 20)
+
+/* One parameter of a launch configuration: {key} in the templates. */
+struct scen_setting {
+	char *key;          /* placeholder name, not a built-in */
+	char *value;        /* as written in the file */
+};
+
+/* How a launched target's server is started, probed and stopped. Strings
+ * are templates ({exe} {port} {host} {name} {dir} and the settings). */
+struct scen_launch {
+	char *env[SCEN_MAX_ENV]; /* "KEY=VALUE" */
+	size_t n_env;
+	char *cwd;               /* NULL = the sweep's */
+	char *ready_http;        /* "/path" joined to the url, or a full URL;
+				  * NULL = no HTTP probe */
+	char *ready_log;         /* PCRE2 pattern for a log line; NULL = none */
+	double ready_timeout_s;  /* 600 */
+	double stop_grace_s;     /* SIGTERM -> SIGKILL after this (30) */
+	double release_timeout_s;   /* wait for GPU memory to return (60) */
+	double release_tolerance_mib; /* above the pre-launch reading (512) */
+	int line;                /* 1-based line of launch: */
+};
 
 struct scen_target {
 	char name[SCEN_MAX_NAME]; /* [A-Za-z0-9._-], unique */
@@ -33,7 +60,15 @@ struct scen_target {
 	char *simulated;    /* "paged" | "reserved": runs in virtual time when
 			     * there is no url, or with sweep --virtual */
 	char *gpu;          /* catalog GPU for simulate (default a100) */
-	char *launch;       /* shell command that starts it; kept, not run */
+	char *launch;       /* command template that starts the server (sh
+			     * -c); NULL = already running */
+	struct scen_launch lc; /* with launch */
+	char group[SCEN_MAX_NAME]; /* the entry's name: the configurations
+				    * of one entry (one framework) share it */
+	int config;         /* 0-based configuration within the group */
+	int n_configs;      /* configurations of the group (>= 1) */
+	struct scen_setting settings[SCEN_MAX_SETTINGS];
+	size_t n_settings;
 	char *metrics_url;  /* server /metrics, scraped during real points */
 	char *dcgm_url;     /* DCGM exporter, scraped during real points */
 	long long max_model_len; /* context length; 0 = from the results */
@@ -117,6 +152,13 @@ const char *scenario_wl_kind_name(enum scen_wl_kind k);
 /* Upper bound of a DIST's values (the largest of a choice, the max of
  * uniform, mean + 4 sd for normal/lognormal); -1 when spec is bad. */
 double scenario_dist_max(const char *spec);
+
+/* Built-in template names ({exe} {port} {host} {name} {dir}), NULL-ended. */
+extern const char *const scenario_builtin_vars[];
+
+/* "max_num_seqs=8 dtype=fp8" (settings of t) into buf; "" without. */
+void scenario_settings_str(const struct scen_target *t, char *buf,
+			   size_t len);
 
 /* FNV-1a 64-bit of bytes. */
 uint64_t scenario_fnv1a(const void *p, size_t n);

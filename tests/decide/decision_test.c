@@ -117,8 +117,79 @@ static void test_decision(void)
 	scenario_free(&sc);
 }
 
+static const char scen_cfg[] =
+	"targets:\n"
+	"  - name: v\n"
+	"    launch:\n"
+	"      command: serve --max-num-seqs {mns} --port {port}\n"
+	"      grid: {mns: [8, 64, 256]}\n"
+	"  - {name: other, url: http://127.0.0.1:2}\n"
+	"workloads:\n"
+	"  - {name: chat, kind: chat}\n"
+	"sla: p99 e2el <= 4s\n"
+	"load: {concurrency: [8, 16]}\n";
+
+/* The best configuration per framework skips servers that crashed or never
+ * started, even when their numbers before the crash were higher. */
+static void test_best_configuration(void)
+{
+	struct scenario sc;
+	struct decide_set s;
+	char err[256];
+	ASSERT_EQ(scenario_parse("c.yaml", scen_cfg, sizeof(scen_cfg) - 1, &sc,
+				 err, sizeof(err)),
+		  0);
+	ASSERT_EQ(sc.n_targets, 4);
+	decide_set_init(&s, &sc);
+	level(&s, 0, 0, 8, 1, 500, 4, 2);   /* v.1 mns=8 */
+	level(&s, 1, 0, 16, 1, 900, 8, 2);  /* v.2 mns=64: crashed later */
+	level(&s, 2, 0, 16, 1, 700, 6, 2);  /* v.3 mns=256 */
+	level(&s, 3, 0, 16, 1, 650, 6, 2);  /* other */
+	s.launch[0].state = DECIDE_LAUNCH_OK;
+	s.launch[1].state = DECIDE_LAUNCH_CRASHED;
+	snprintf(s.launch[1].detail, sizeof(s.launch[1].detail),
+		 "server died during chat at c=16 (signal 9 (Killed))");
+	s.launch[1].log_tail = strdup("loading\nCUDA error: out of memory");
+	snprintf(s.launch[1].log, sizeof(s.launch[1].log),
+		 "logs/v.2.server.log");
+	s.launch[2].state = DECIDE_LAUNCH_OK;
+	s.launch[2].ready_s = 12.5;
+	decide_compute(&s);
+	struct decide_cell *c1 = decide_cell_of(&s, 0, 0),
+			   *c2 = decide_cell_of(&s, 1, 0),
+			   *c3 = decide_cell_of(&s, 2, 0),
+			   *co = decide_cell_of(&s, 3, 0);
+	ASSERT_EQ(c2->group_best, 0);
+	ASSERT_EQ(c2->winner, 0);
+	ASSERT_EQ(c3->group_best, 1);
+	ASSERT_EQ(c3->winner, 1);
+	ASSERT_EQ(c1->group_best, 0);
+	ASSERT_EQ(co->group_best, 1); /* its own group of one */
+	ASSERT_EQ(co->winner, 0);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	decide_print(f, &s, 0, 0);
+	fclose(f);
+	ASSERT_TRUE(strstr(text, "best configuration of v: v.3 (mns=256), 700 "
+				 "tok/s per GPU at c=16; next v.1 (mns=8) 500") !=
+		    NULL);
+	ASSERT_TRUE(strstr(text, "1 configuration(s) failed to start") != NULL);
+	ASSERT_TRUE(strstr(text, "v.3 gives the most throughput under the "
+				 "SLA: 700 tok/s per GPU at c=16 vs 650 for "
+				 "other") != NULL);
+	ASSERT_TRUE(strstr(text, "    | CUDA error: out of memory") != NULL);
+	ASSERT_TRUE(strstr(text, "server died during chat at c=16") != NULL);
+	ASSERT_TRUE(strstr(text, "ready in 12.5 s") != NULL);
+	free(text);
+	decide_set_free(&s);
+	scenario_free(&sc);
+}
+
 int main(void)
 {
 	TEST_RUN(test_decision);
+	TEST_RUN(test_best_configuration);
 	return TEST_DONE();
 }
