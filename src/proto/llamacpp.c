@@ -8,7 +8,6 @@
  * has stop:true and timings{prompt_ms, predicted_ms, predicted_n}; there is
  * no [DONE]; errors are {"error":{"code","message","type"}}. No I/O.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -16,35 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int llamacpp_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	if (p->model) /* ignored by a single-model server; routes in router
-		       * mode */
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "n_predict", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
-	json_object_set_new(o, "stream", json_true());
-	json_object_set_new(o, "cache_prompt", json_true());
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	/* model: ignored by a single-model server; routes in router mode */
+	proto__body_str(o, "model", p->model);
+	proto__body_str(o, "prompt", p->prompt);
+	proto__body_int(o, "n_predict", p->max_tokens);
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
+	proto__body_flag(o, "stream", 1);
+	proto__body_flag(o, "cache_prompt", 1);
+	proto__body_real(o, "temperature", p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 enum { L_ERROR, L_CONTENT, L_TOKENS, L_PREDICTED, L_EVALUATED, L_STOP,

@@ -6,35 +6,20 @@
  * `data: [DONE]` ends it. The meta_info event rules are shared with SGLang
  * (proto__meta_event in sglang.c). No I/O; JSON at the edge.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <stdlib.h>
 
+#include "proto/body.h"
 #include "proto/proto.h"
 
 static int lmdeploy_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	proto__body_str(o, "prompt", p->prompt);
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
+	proto__body_real(o, "temperature", p->temperature);
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 static void lmdeploy_event(struct proto_stream *st, const char *data,

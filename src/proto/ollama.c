@@ -8,42 +8,28 @@
  * no ignore-EOS or min-tokens option: num_predict is an upper bound and a
  * short output is reported by the output-length check. No I/O.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int ollama_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
 	json_t *opt = json_object();
-	if (p->model)
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "stream", json_true());
-	json_object_set_new(o, "raw", json_true()); /* no template */
-	json_object_set_new(opt, "num_predict", json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(opt, "temperature",
-				    json_real(p->temperature));
+	proto__body_str(o, "model", p->model);
+	proto__body_str(o, "prompt", p->prompt);
+	proto__body_flag(o, "stream", 1);
+	proto__body_flag(o, "raw", 1); /* no template */
+	proto__body_int(opt, "num_predict", p->max_tokens);
+	proto__body_real(opt, "temperature", p->temperature);
 	json_object_set_new(o, "options", opt);
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	return proto__body_finish(o, p, out);
 }
 
 enum { O_ERROR, O_RESPONSE, O_THINKING, O_DONE, O_PROMPT_N, O_EVAL_N,

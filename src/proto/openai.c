@@ -10,13 +10,12 @@
  * chunk is not; `[DONE]` is optional; `{"error":...}` may come under 200.
  * Events are read with jscan (no allocation); errors with jansson.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
@@ -39,53 +38,38 @@ static const struct flavour fl_sglang = {1, 0, 0, "min_tokens", "min_tokens"};
 static const struct flavour fl_lmdeploy = {0, 1, 0, "min_new_tokens", NULL};
 static const struct flavour fl_trtllm = {0, 0, 1, "min_tokens", "min_tokens"};
 
-static int build_common(const struct flavour *fl, int chat,
-			const struct proto_params *p, json_t *o,
-			struct buf *out)
+/* The keys after the prompt and length, in the order all flavours send. */
+static int finish_body(const struct flavour *fl, int chat,
+		       const struct proto_params *p, json_t *o,
+		       struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
-	if (p->model)
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "stream", json_true());
+	proto__body_str(o, "model", p->model);
+	proto__body_flag(o, "stream", 1);
 	int cont = p->continuous_usage && !fl->no_cont;
 	if (p->include_usage || cont) {
 		json_t *so = json_object();
 		/* vLLM/trtllm: continuous usage needs include_usage too;
 		 * SGLang honours it alone. */
-		if (p->include_usage || !fl->cont_alone)
-			json_object_set_new(so, "include_usage", json_true());
-		if (cont)
-			json_object_set_new(so, "continuous_usage_stats",
-					    json_true());
+		proto__body_flag(so, "include_usage",
+				 p->include_usage || !fl->cont_alone);
+		proto__body_flag(so, "continuous_usage_stats", cont);
 		json_object_set_new(o, "stream_options", so);
 	}
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
 	const char *mk = chat ? fl->chat_min : fl->cmpl_min;
 	if (p->min_tokens && mk)
-		json_object_set_new(o, mk, json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+		proto__body_int(o, mk, p->max_tokens);
+	proto__body_real(o, "temperature", p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 static int completions_body(const struct flavour *fl,
 			    const struct proto_params *p, struct buf *out)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(fl, 0, p, o, out);
+	proto__body_str(o, "prompt", p->prompt);
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	return finish_body(fl, 0, p, o, out);
 }
 
 static int chat_body(const struct flavour *fl, const struct proto_params *p,
@@ -94,16 +78,15 @@ static int chat_body(const struct flavour *fl, const struct proto_params *p,
 	json_t *o = json_object();
 	json_t *msgs = json_array();
 	json_t *m = json_object();
-	json_object_set_new(m, "role", json_string("user"));
-	json_object_set_new(m, "content", json_string(p->prompt));
+	proto__body_str(m, "role", "user");
+	proto__body_str(m, "content", p->prompt);
 	json_array_append_new(msgs, m);
 	json_object_set_new(o, "messages", msgs);
 	/* vLLM reads max_completion_tokens; older servers max_tokens. */
 	if (!fl->chat_max_tokens_only)
-		json_object_set_new(o, "max_completion_tokens",
-				    json_integer(p->max_tokens));
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(fl, 1, p, o, out);
+		proto__body_int(o, "max_completion_tokens", p->max_tokens);
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	return finish_body(fl, 1, p, o, out);
 }
 
 #define BODIES(fl)                                                      \

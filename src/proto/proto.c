@@ -1,7 +1,6 @@
 /* proto.c - adapter registry and helpers shared by adapters. */
 #include "proto/proto.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,21 +116,6 @@ size_t proto__text(struct proto_stream *st, const void *field, size_t from)
 			free(dst);
 	}
 	return n;
-}
-
-int proto__merge_extra(void *obj, const char *extra_body)
-{
-	if (!extra_body || !*extra_body)
-		return 0;
-	json_error_t jerr;
-	json_t *x = json_loads(extra_body, 0, &jerr);
-	if (!x || !json_is_object(x)) {
-		json_decref(x);
-		return -EINVAL;
-	}
-	json_object_update(obj, x);
-	json_decref(x);
-	return 0;
 }
 
 void proto__error_event(void *root, struct proto_event *ev)

@@ -126,9 +126,6 @@ void proto_triton_reset(void);
 
 void proto_stream_init(struct proto_stream *st, struct buf *text);
 
-/* Shared by adapters: merge extra_body (JSON object text) into obj
- * (a json_t *). 0 or -EINVAL. */
-int proto__merge_extra(void *obj, const char *extra_body);
 /* Shared: fill ev as PEV_ERROR from an "error" member (object or string). */
 void proto__error_event(void *root, struct proto_event *ev);
 /* Shared: parse data with jansson and fill ev as PEV_ERROR (rare path). */

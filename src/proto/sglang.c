@@ -9,44 +9,29 @@
  * several tokens into one chunk); `data: [DONE]` ends it; errors come as
  * {"error":{...}} under 200. Knows nothing of I/O; events read with jscan.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int sglang_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
 	json_t *sp = json_object();
-	json_object_set_new(o, "text", json_string(p->prompt));
-	json_object_set_new(sp, "max_new_tokens", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(sp, "ignore_eos", json_true());
+	proto__body_str(o, "text", p->prompt);
+	proto__body_int(sp, "max_new_tokens", p->max_tokens);
+	proto__body_flag(sp, "ignore_eos", p->ignore_eos);
 	if (p->min_tokens)
-		json_object_set_new(sp, "min_new_tokens",
-				    json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(sp, "temperature",
-				    json_real(p->temperature));
+		proto__body_int(sp, "min_new_tokens", p->max_tokens);
+	proto__body_real(sp, "temperature", p->temperature);
 	json_object_set_new(o, "sampling_params", sp);
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 enum { M_ERROR, M_OBJECT, M_TEXT, M_IDS, M_META, M_FINISH, M_PROMPT,

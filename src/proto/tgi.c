@@ -7,7 +7,6 @@
  * overload case too) arrive as {"error","error_type"} under HTTP 200. TGI
  * cannot be told to ignore EOS, so max_new_tokens is only an upper bound.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,34 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
 static int tgi_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
 	json_t *par = json_object();
-	json_object_set_new(o, "inputs", json_string(p->prompt));
-	json_object_set_new(par, "max_new_tokens", json_integer(p->max_tokens));
-	json_object_set_new(par, "details", json_true());
+	proto__body_str(o, "inputs", p->prompt);
+	proto__body_int(par, "max_new_tokens", p->max_tokens);
+	proto__body_flag(par, "details", 1);
 	if (!isnan(p->temperature) && p->temperature > 0) {
-		json_object_set_new(par, "do_sample", json_true());
-		json_object_set_new(par, "temperature",
-				    json_real(p->temperature));
+		proto__body_flag(par, "do_sample", 1);
+		proto__body_real(par, "temperature", p->temperature);
 	}
 	json_object_set_new(o, "parameters", par);
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 enum { T_ERROR, T_TOKEN, T_TEXT, T_SPECIAL, T_GENERATED, T_DETAILS,

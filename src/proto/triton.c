@@ -13,12 +13,12 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/jscan.h"
 #include "proto/proto.h"
 
@@ -151,31 +151,17 @@ void proto_triton_reset(void)
 
 static int triton_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, nm.text_in, json_string(p->prompt));
-	json_object_set_new(o, nm.max_tok, json_integer(p->max_tokens));
+	proto__body_str(o, nm.text_in, p->prompt);
+	proto__body_int(o, nm.max_tok, p->max_tokens);
 	if (p->ignore_eos && nm.min_tok[0])
-		json_object_set_new(o, nm.min_tok, json_integer(p->max_tokens));
-	if (nm.stream[0])
-		json_object_set_new(o, nm.stream, json_true());
-	if (nm.ret_out[0])
-		json_object_set_new(o, nm.ret_out, json_true());
-	if (nm.ret_in[0] && nm.n_in[0] != '\x01')
-		json_object_set_new(o, nm.ret_in, json_true());
-	if (!isnan(p->temperature) && nm.temperature[0])
-		json_object_set_new(o, nm.temperature,
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+		proto__body_int(o, nm.min_tok, p->max_tokens);
+	proto__body_flag(o, nm.stream, nm.stream[0]);
+	proto__body_flag(o, nm.ret_out, nm.ret_out[0]);
+	proto__body_flag(o, nm.ret_in, nm.ret_in[0] && nm.n_in[0] != '\x01');
+	if (nm.temperature[0])
+		proto__body_real(o, nm.temperature, p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 static void triton_event(struct proto_stream *st, const char *data,
