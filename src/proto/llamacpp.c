@@ -48,12 +48,10 @@ static struct jscan_path paths[L__N] = {
 	[L_T_PREDICTED_MS] = {{"timings", "predicted_ms"}, 2},
 	[L_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, L__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = L__N, .root = L_ROOT, .error = L_ERROR,
+	.object = -1,
+};
 
 /* A JSON number field in milliseconds as ns, -1 when absent. */
 static int64_t ms_ns(const struct jscan_field *f)
@@ -71,17 +69,9 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 			   size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[L__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, L__N) ||
-	    f[L_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[L_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),

@@ -48,12 +48,10 @@ static struct jscan_path paths[O__N] = {
 	[O_EVAL_D] = {{"eval_duration"}, 1},
 	[O_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, O__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = O__N, .root = O_ROOT, .error = O_ERROR,
+	.object = -1,
+};
 
 static int64_t ns_of(const struct jscan_field *f)
 {
@@ -64,17 +62,9 @@ static void ollama_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[O__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, O__N) ||
-	    f[O_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[O_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error), "line without done");

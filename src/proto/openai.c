@@ -131,12 +131,10 @@ static struct jscan_path paths[F__N] = {
 	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},
 	[F_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, F__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = F__N, .root = F_ROOT, .error = F_ERROR,
+	.object = F_OBJECT,
+};
 
 static void append_text(struct proto_stream *st, struct proto_event *ev,
 			const struct jscan_field *f)
@@ -157,41 +155,18 @@ static void append_text(struct proto_stream *st, struct proto_event *ev,
 	}
 }
 
-/* Errors are rare: format them with jansson. */
-static void error_event(const char *data, size_t len, struct proto_event *ev)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, 0, &jerr);
-	proto__error_event(root, ev);
-	json_decref(root);
-}
-
 static void on_event(struct proto_stream *st, const char *data, size_t len,
 		     struct proto_event *ev, int chat)
 {
 	struct jscan_field f[F__N];
-	memset(ev, 0, sizeof(*ev));
-	ev->tokens = -1;
-	ev->prompt_tokens = ev->completion_tokens = -1;
+	proto__event_init(ev);
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
 		ev->kind = PEV_DONE;
 		st->saw_done = 1;
 		return;
 	}
-	pthread_once(&paths_once, compile_paths);
-	if (jscan_parse(data, len, paths, f, F__N) ||
-	    f[F_ROOT].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
-			 data);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[F_ERROR].type != JSCAN_ABSENT ||
-	    jscan_str_eq(&f[F_OBJECT], "error")) {
-		error_event(data, len, ev);
-		return;
-	}
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
 	if (has_usage && f[F_PROMPT].type == JSCAN_INT)
 		ev->prompt_tokens = (int32_t)jscan_int(&f[F_PROMPT]);

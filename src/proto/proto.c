@@ -2,6 +2,7 @@
 #include "proto/proto.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,36 @@ void proto__event_init(struct proto_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->tokens = -1;
 	ev->prompt_tokens = ev->completion_tokens = -1;
+}
+
+void proto__fields_compile(struct proto__fields *t)
+{
+	jscan_compile(t->paths, t->n);
+	atomic_store_explicit(&t->compiled, 1, memory_order_release);
+}
+
+int proto__fields_parse(struct proto__fields *t, const char *data,
+			size_t len, struct jscan_field *f,
+			struct proto_event *ev)
+{
+	static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
+	if (!atomic_load_explicit(&t->compiled, memory_order_acquire)) {
+		pthread_mutex_lock(&compile_mu);
+		if (!atomic_load_explicit(&t->compiled, memory_order_relaxed))
+			proto__fields_compile(t);
+		pthread_mutex_unlock(&compile_mu);
+	}
+	if (jscan_parse(data, len, t->paths, f, t->n) ||
+	    f[t->root].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return -1;
+	}
+	if (f[t->error].type != JSCAN_ABSENT ||
+	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
+		proto__error_from(data, len, ev);
+		return -1;
+	}
+	return 0;
 }
 
 void proto__bad_event(const char *data, size_t len, struct proto_event *ev)

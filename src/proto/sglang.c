@@ -48,12 +48,10 @@ static struct jscan_path paths[M__N] = {
 	[M_COMPLETION] = {{"meta_info", "completion_tokens"}, 2},
 	[M_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, M__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = M__N, .root = M_ROOT, .error = M_ERROR,
+	.object = M_OBJECT,
+};
 
 void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 		       struct proto_event *ev, int text_cumulative)
@@ -65,17 +63,8 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 		st->saw_done = 1;
 		return;
 	}
-	pthread_once(&paths_once, compile_paths);
-	if (jscan_parse(data, len, paths, f, M__N) ||
-	    f[M_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[M_ERROR].type != JSCAN_ABSENT ||
-	    jscan_str_eq(&f[M_OBJECT], "error")) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[M_META].type != JSCAN_OBJECT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),

@@ -48,36 +48,18 @@ static struct jscan_path paths[T__N] = {
 	[T_INPUT_LEN] = {.path = {"details", "input_length"}, .depth = 2},
 	[T_ROOT] = {.depth = 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, T__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = T__N, .root = T_ROOT, .error = T_ERROR,
+	.object = -1,
+};
 
 static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 		      struct proto_event *ev)
 {
 	struct jscan_field f[T__N];
-	pthread_once(&paths_once, compile_paths);
-	memset(ev, 0, sizeof(*ev));
-	ev->tokens = -1;
-	ev->prompt_tokens = ev->completion_tokens = -1;
-	if (jscan_parse(data, len, paths, f, T__N) ||
-	    f[T_ROOT].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
-			 data);
+	proto__event_init(ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[T_ERROR].type != JSCAN_ABSENT) {
-		json_error_t jerr;
-		json_t *root = json_loadb(data, len, 0, &jerr);
-		proto__error_event(root, ev);
-		json_decref(root);
-		return;
-	}
 	if (f[T_TOKEN].type != JSCAN_OBJECT) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error), "event without token");

@@ -44,20 +44,19 @@ static struct names nm = {
 	"text_output", "num_output_tokens", "num_input_tokens",
 };
 
+/* The output names point into nm: recompiled whenever nm changes. */
 enum { X_ERROR, X_TEXT, X_NOUT, X_NIN, X_ROOT, X__N };
-static struct jscan_path paths[X__N];
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	memset(paths, 0, sizeof(paths));
-	paths[X_ERROR] = (struct jscan_path){.path = {"error"}, .depth = 1};
-	paths[X_TEXT] = (struct jscan_path){.path = {nm.text_out}, .depth = 1};
-	paths[X_NOUT] = (struct jscan_path){.path = {nm.n_out}, .depth = 1};
-	paths[X_NIN] = (struct jscan_path){.path = {nm.n_in}, .depth = 1};
-	paths[X_ROOT] = (struct jscan_path){.path = {NULL}, .depth = 0};
-	jscan_compile(paths, X__N);
-}
+static struct jscan_path paths[X__N] = {
+	[X_ERROR] = {{"error"}, 1},
+	[X_TEXT] = {{nm.text_out}, 1},
+	[X_NOUT] = {{nm.n_out}, 1},
+	[X_NIN] = {{nm.n_in}, 1},
+	[X_ROOT] = {{NULL}, 0},
+};
+static struct proto__fields fields = {
+	.paths = paths, .n = X__N, .root = X_ROOT, .error = X_ERROR,
+	.object = -1,
+};
 
 /* The first input (or output) of arr whose name is one of cands. */
 static int pick(json_t *arr, const char *const *cands, char *out)
@@ -126,14 +125,13 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 		n.n_in[0] = '\0';
 	if (!n.n_out[0])
 		n.ret_out[0] = '\0';
-	pthread_once(&paths_once, compile_paths);
 	nm = n;
 	/* Unused path names must not be empty keys that match "". */
 	if (!nm.n_out[0])
 		memcpy(nm.n_out, "\x01", 2);
 	if (!nm.n_in[0])
 		memcpy(nm.n_in, "\x01", 2);
-	compile_paths();
+	proto__fields_compile(&fields);
 	*can_force = nm.min_tok[0] != '\0';
 	*exact_counts = nm.ret_out[0] != '\0';
 	rc = 0;
@@ -144,9 +142,8 @@ out:
 
 void proto_triton_reset(void)
 {
-	pthread_once(&paths_once, compile_paths);
 	nm = defaults;
-	compile_paths();
+	proto__fields_compile(&fields);
 }
 
 static int triton_body(const struct proto_params *p, struct buf *out)
@@ -168,17 +165,9 @@ static void triton_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[X__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, X__N) ||
-	    f[X_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[X_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[X_TEXT].type != JSCAN_STRING) {
 		ev->kind = PEV_BAD;
 		snprintf(ev->error, sizeof(ev->error),
