@@ -10,14 +10,11 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 static int llamacpp_body(const struct proto_params *p, struct buf *out)
 {
@@ -73,39 +70,27 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without content or stop");
+		proto__bad_shape(ev, "event without content or stop");
 		return;
 	}
 	ev->text_bytes = (uint32_t)proto__text(st, &f[L_CONTENT], 0);
-	if (f[L_EVALUATED].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[L_EVALUATED]);
-	int32_t cum = -1;
-	if (f[L_PREDICTED].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[L_PREDICTED]);
-	else if (f[L_T_PREDICTED_N].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[L_T_PREDICTED_N]);
-	if (cum >= 0) {
-		ev->tokens = cum - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = cum;
-	} else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count) {
+	ev->prompt_tokens = proto__count(&f[L_EVALUATED]);
+	int32_t cum = f[L_PREDICTED].type == JSCAN_INT
+			      ? proto__count(&f[L_PREDICTED])
+			      : proto__count(&f[L_T_PREDICTED_N]);
+	if (cum >= 0)
+		ev->tokens = proto__count_delta(st, cum);
+	else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count) {
 		ev->tokens = (int32_t)f[L_TOKENS].count; /* return_tokens */
 	}
 	if (f[L_STOP].type == JSCAN_TRUE) {
-		ev->finished = 1;
-		st->saw_finish = 1;
+		proto__finished(st, ev);
 		if (cum >= 0)
 			ev->completion_tokens = cum;
 		st->srv_prompt_ns = ms_ns(&f[L_T_PROMPT_MS]);
 		st->srv_decode_ns = ms_ns(&f[L_T_PREDICTED_MS]);
 	}
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
+	proto__kind_by_tokens(ev);
 }
 
 static int llamacpp_complete(const struct proto_stream *st)

@@ -8,8 +8,8 @@
  */
 #include <jansson.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/proto.h"
 
 static int lmdeploy_body(const struct proto_params *p, struct buf *out)
 {

@@ -9,14 +9,9 @@
  * short output is reported by the output-length check. No I/O.
  */
 #include <jansson.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 static int ollama_body(const struct proto_params *p, struct buf *out)
 {
@@ -66,22 +61,17 @@ static void ollama_event(struct proto_stream *st, const char *data,
 	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error), "line without done");
+		proto__bad_shape(ev, "line without done");
 		return;
 	}
-	ev->text_bytes = (uint32_t)(proto__text(st, &f[O_RESPONSE], 0) +
-				    proto__text(st, &f[O_THINKING], 0));
+	ev->text_bytes = (uint32_t)proto__text(st, &f[O_RESPONSE], 0);
+	ev->text_bytes += (uint32_t)proto__text(st, &f[O_THINKING], 0);
 	if (f[O_DONE].type == JSCAN_TRUE) {
-		ev->finished = 1;
-		st->saw_finish = 1;
+		proto__finished(st, ev);
 		/* omitempty: absent means 0 (older releases omit the prompt
 		 * count on a cache hit, issues #2068/#3427) */
-		if (f[O_EVAL_N].type == JSCAN_INT)
-			ev->completion_tokens =
-				(int32_t)jscan_int(&f[O_EVAL_N]);
-		if (f[O_PROMPT_N].type == JSCAN_INT)
-			ev->prompt_tokens = (int32_t)jscan_int(&f[O_PROMPT_N]);
+		ev->completion_tokens = proto__count(&f[O_EVAL_N]);
+		ev->prompt_tokens = proto__count(&f[O_PROMPT_N]);
 		st->srv_total_ns = ns_of(&f[O_TOTAL]);
 		st->srv_load_ns = ns_of(&f[O_LOAD]);
 		st->srv_prompt_ns = ns_of(&f[O_PROMPT_D]);

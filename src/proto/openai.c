@@ -11,13 +11,9 @@
  * Events are read with jscan (no allocation); errors with jansson.
  */
 #include <jansson.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 /* Per-server differences of the OpenAI-compatible request bodies
  * (protocols.md §2, §4, §5a, §6). */
@@ -136,50 +132,24 @@ static struct proto__fields fields = {
 	.object = F_OBJECT,
 };
 
-static void append_text(struct proto_stream *st, struct proto_event *ev,
-			const struct jscan_field *f)
-{
-	if (f->type != JSCAN_STRING)
-		return;
-	size_t n = jscan_str_len(f);
-	ev->text_bytes += (uint32_t)n;
-	if (st->text && n) {
-		char tmp[512];
-		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
-		if (!dst)
-			return;
-		jscan_str_copy(f, dst);
-		buf_append(st->text, dst, n);
-		if (dst != tmp)
-			free(dst);
-	}
-}
-
 static void on_event(struct proto_stream *st, const char *data, size_t len,
 		     struct proto_event *ev, int chat)
 {
 	struct jscan_field f[F__N];
 	proto__event_init(ev);
-	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
-		ev->kind = PEV_DONE;
-		st->saw_done = 1;
-		return;
-	}
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__done(st, data, len, ev) ||
+	    proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
-	if (has_usage && f[F_PROMPT].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[F_PROMPT]);
-	if (has_usage && f[F_COMPLETION].type == JSCAN_INT)
-		ev->completion_tokens = (int32_t)jscan_int(&f[F_COMPLETION]);
+	if (has_usage) {
+		ev->prompt_tokens = proto__count(&f[F_PROMPT]);
+		ev->completion_tokens = proto__count(&f[F_COMPLETION]);
+	}
 	if (f[F_CHOICES].type != JSCAN_ARRAY) {
-		if (ev->completion_tokens >= 0 || ev->prompt_tokens >= 0) {
+		if (ev->completion_tokens >= 0 || ev->prompt_tokens >= 0)
 			ev->kind = PEV_USAGE;
-			return;
-		}
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without choices or usage");
+		else
+			proto__bad_shape(ev, "event without choices or usage");
 		return;
 	}
 	if (f[F_CHOICES].count == 0) {
@@ -189,27 +159,23 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	ev->kind = PEV_TOKEN;
 	int role_only = 0;
 	if (chat) {
-		append_text(st, ev, &f[F_CONTENT]);
-		append_text(st, ev, &f[F_REASONING]);
-		append_text(st, ev, &f[F_REASONING_CONTENT]);
+		ev->text_bytes += (uint32_t)proto__text(st, &f[F_CONTENT], 0);
+		ev->text_bytes +=
+			(uint32_t)proto__text(st, &f[F_REASONING], 0);
+		ev->text_bytes +=
+			(uint32_t)proto__text(st, &f[F_REASONING_CONTENT], 0);
 		role_only = f[F_ROLE].type == JSCAN_STRING &&
 			    ev->text_bytes == 0 &&
 			    f[F_TOOL_CALLS].type == JSCAN_ABSENT;
 	} else {
-		append_text(st, ev, &f[F_TEXT]);
+		ev->text_bytes = (uint32_t)proto__text(st, &f[F_TEXT], 0);
 	}
 	if (f[F_FINISH].type != JSCAN_ABSENT &&
-	    f[F_FINISH].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
-	if (ev->completion_tokens >= 0) {
-		/* Continuous usage: cumulative count, delta is exact. */
-		ev->tokens = ev->completion_tokens - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = ev->completion_tokens;
-	} else if (role_only) {
+	    f[F_FINISH].type != JSCAN_NULL)
+		proto__finished(st, ev);
+	if (ev->completion_tokens >= 0) /* continuous usage: exact delta */
+		ev->tokens = proto__count_delta(st, ev->completion_tokens);
+	else if (role_only) {
 		ev->tokens = 0; /* vLLM chat's first chunk: role only */
 	}
 }

@@ -10,7 +10,6 @@
 #ifndef INFBENCH_PROTO_PROTO_H
 #define INFBENCH_PROTO_PROTO_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,50 +125,5 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 void proto_triton_reset(void);
 
 void proto_stream_init(struct proto_stream *st, struct buf *text);
-
-/* Shared: fill ev as PEV_ERROR from an "error" member (object or string). */
-void proto__error_event(void *root, struct proto_event *ev);
-/* Shared: parse data with jansson and fill ev as PEV_ERROR (rare path). */
-void proto__error_from(const char *data, size_t len, struct proto_event *ev);
-/* Shared: reset ev to "nothing known" (kind PEV_IGNORE, counts -1). */
-void proto__event_init(struct proto_event *ev);
-
-struct jscan_path;
-struct jscan_field;
-/* Shared: one adapter's jscan path table (jscan.h) with the indexes of
- * the paths the event prologue reads (proto__fields_parse). One static
- * per adapter; compiled on first use, then read-only. */
-struct proto__fields {
-	struct jscan_path *paths; /* the table; its strings must outlive it */
-	size_t n;                 /* entries, <= JSCAN_MAX_FIELDS */
-	int root;                 /* index of the root path ({NULL}, depth 0) */
-	int error;                /* index of {"error"} */
-	int object;               /* index of {"object"}, -1 when the API
-				   * has no flat {"object":"error"} form */
-	atomic_int compiled;      /* 1 once paths are compiled */
-};
-/* Shared: the prologue of every JSON event. Parses data (len bytes) with
- * t's paths into f[0..t->n) (compiling t first if needed; thread-safe).
- * Returns 0 when data is a JSON object without an error marker. Else -1
- * with ev filled: PEV_BAD (not JSON, or not an object) or PEV_ERROR (an
- * "error" member, or "object":"error"; formatted with jansson, the rare
- * path). Allocates nothing otherwise; ev is not reset first. */
-int proto__fields_parse(struct proto__fields *t, const char *data,
-			size_t len, struct jscan_field *f,
-			struct proto_event *ev);
-/* Shared: compile t now, for a table whose path strings changed
- * (Triton's configured names). Not thread-safe against parsing with t. */
-void proto__fields_compile(struct proto__fields *t);
-/* Shared: PEV_BAD for an unparsable event (first bytes quoted). */
-void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
-/* Shared: append a decoded JSON string field's bytes [from, end) to
- * st->text (when kept); returns the decoded length of the whole string.
- * f is a struct jscan_field. */
-size_t proto__text(struct proto_stream *st, const void *f, size_t from);
-/* Shared by sglang.c and lmdeploy.c: one {"text","output_ids",
- * "meta_info"{...}} event. text_cumulative: SGLang's default cumulative
- * text/output_ids (re-diffed against what was seen) vs LMDeploy's deltas. */
-void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
-		       struct proto_event *ev, int text_cumulative);
 
 #endif

@@ -10,14 +10,9 @@
  * {"error":{...}} under 200. Knows nothing of I/O; events read with jscan.
  */
 #include <jansson.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 static int sglang_body(const struct proto_params *p, struct buf *out)
 {
@@ -58,24 +53,15 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 {
 	struct jscan_field f[M__N];
 	proto__event_init(ev);
-	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
-		ev->kind = PEV_DONE;
-		st->saw_done = 1;
-		return;
-	}
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__done(st, data, len, ev) ||
+	    proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	if (f[M_META].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without meta_info");
+		proto__bad_shape(ev, "event without meta_info");
 		return;
 	}
-	if (f[M_PROMPT].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[M_PROMPT]);
-	int32_t cum = -1;
-	if (f[M_COMPLETION].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[M_COMPLETION]);
+	ev->prompt_tokens = proto__count(&f[M_PROMPT]);
+	int32_t cum = proto__count(&f[M_COMPLETION]);
 	/* Cumulative unless the server runs with incremental output: then
 	 * output_ids holds fewer ids than completion_tokens counts. */
 	int cumulative = text_cumulative;
@@ -93,25 +79,16 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 			st->text_seen = n;
 	}
 	if (cum >= 0) {
-		ev->tokens = cum - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = cum;
+		ev->tokens = proto__count_delta(st, cum);
 		ev->completion_tokens = cum;
 	} else if (!cumulative && f[M_IDS].type == JSCAN_ARRAY) {
 		ev->tokens = (int32_t)f[M_IDS].count;
 	}
 	if (f[M_FINISH].type != JSCAN_ABSENT &&
-	    f[M_FINISH].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
-	/* A chunk that adds no token (the final one repeating the count) is
-	 * not a token event: TTFT/ITL count only chunks with tokens. */
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
+	    f[M_FINISH].type != JSCAN_NULL)
+		proto__finished(st, ev);
+	/* The final chunk repeating the count is no token event. */
+	proto__kind_by_tokens(ev);
 }
 
 static void sglang_event(struct proto_stream *st, const char *data,

@@ -9,14 +9,9 @@
  */
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 static int tgi_body(const struct proto_params *p, struct buf *out)
 {
@@ -61,35 +56,19 @@ static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	if (f[T_TOKEN].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error), "event without token");
+		proto__bad_shape(ev, "event without token");
 		return;
 	}
 	ev->kind = PEV_TOKEN;
 	ev->tokens = 1;
-	if (f[T_TEXT].type == JSCAN_STRING && f[T_SPECIAL].type != JSCAN_TRUE) {
-		size_t n = jscan_str_len(&f[T_TEXT]);
-		ev->text_bytes = (uint32_t)n;
-		if (st->text && n) {
-			char *tmp = malloc(n);
-			if (tmp) {
-				jscan_str_copy(&f[T_TEXT], tmp);
-				buf_append(st->text, tmp, n);
-				free(tmp);
-			}
-		}
-	}
+	if (f[T_SPECIAL].type != JSCAN_TRUE) /* EOS: counted, no text */
+		ev->text_bytes = (uint32_t)proto__text(st, &f[T_TEXT], 0);
 	if (f[T_GENERATED].type != JSCAN_ABSENT &&
-	    f[T_GENERATED].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
+	    f[T_GENERATED].type != JSCAN_NULL)
+		proto__finished(st, ev);
 	if (f[T_DETAILS].type == JSCAN_OBJECT) {
-		if (f[T_GEN_TOKENS].type == JSCAN_INT)
-			ev->completion_tokens =
-				(int32_t)jscan_int(&f[T_GEN_TOKENS]);
-		if (f[T_INPUT_LEN].type == JSCAN_INT)
-			ev->prompt_tokens = (int32_t)jscan_int(&f[T_INPUT_LEN]);
+		ev->completion_tokens = proto__count(&f[T_GEN_TOKENS]);
+		ev->prompt_tokens = proto__count(&f[T_INPUT_LEN]);
 	}
 }
 

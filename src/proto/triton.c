@@ -13,14 +13,11 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "proto/adapter.h"
 #include "proto/body.h"
-#include "proto/jscan.h"
-#include "proto/proto.h"
 
 #define TRITON_NAME_MAX 64 /* bytes of one tensor name */
 
@@ -169,9 +166,7 @@ static void triton_event(struct proto_stream *st, const char *data,
 	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
 	if (f[X_TEXT].type != JSCAN_STRING) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without %s", nm.text_out);
+		proto__bad_shape(ev, "event without %s", nm.text_out);
 		return;
 	}
 	ev->text_bytes = (uint32_t)proto__text(st, &f[X_TEXT], 0);
@@ -181,12 +176,8 @@ static void triton_event(struct proto_stream *st, const char *data,
 			ev->tokens = 0;
 		st->last_completion_tokens += ev->tokens;
 	}
-	if (f[X_NIN].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[X_NIN]);
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
+	ev->prompt_tokens = proto__count(&f[X_NIN]);
+	proto__kind_by_tokens(ev);
 }
 
 /* No end marker: the chunked body's clean end is the end (a dropped
