@@ -113,3 +113,13 @@ size_t proto__text(struct proto_stream *st, const struct jscan_field *f,
 	}
 	return n;
 }
+
+int proto__complete_on_finish(const struct proto_stream *st)
+{
+	return st->saw_finish;
+}
+
+int proto__complete_on_done_or_finish(const struct proto_stream *st)
+{
+	return st->saw_done || st->saw_finish;
+}

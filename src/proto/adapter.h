@@ -115,6 +115,14 @@ static inline void proto__kind_by_tokens(struct proto_event *ev)
 		ev->kind = PEV_USAGE;
 }
 
+/* proto_ops.complete for APIs whose stream ends with a final marker
+ * (finish_reason, stop, done: st->saw_finish); [DONE] alone does not
+ * count. */
+int proto__complete_on_finish(const struct proto_stream *st);
+/* proto_ops.complete for APIs where either [DONE] or a final marker
+ * ends the stream ([DONE] is optional in OpenAI-compatible servers). */
+int proto__complete_on_done_or_finish(const struct proto_stream *st);
+
 /* Shared by sglang.c and lmdeploy.c: one {"text","output_ids",
  * "meta_info"{...}} event. text_cumulative: SGLang's default cumulative
  * text/output_ids (re-diffed against what was seen) vs LMDeploy's deltas. */

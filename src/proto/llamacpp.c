@@ -93,11 +93,6 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 	proto__kind_by_tokens(ev);
 }
 
-static int llamacpp_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
-}
-
 const struct proto_ops proto_llamacpp = {
 	.name = "llamacpp",
 	.default_path = "/completion",
@@ -107,5 +102,5 @@ const struct proto_ops proto_llamacpp = {
 		  "deltas; tokens_evaluated = prompt",
 	.build_body = llamacpp_body,
 	.on_event = llamacpp_event,
-	.complete = llamacpp_complete,
+	.complete = proto__complete_on_finish,
 };

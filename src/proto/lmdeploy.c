@@ -28,11 +28,6 @@ static void lmdeploy_event(struct proto_stream *st, const char *data,
 	proto__meta_event(st, data, len, ev, 0);
 }
 
-static int lmdeploy_complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
-}
-
 const struct proto_ops proto_lmdeploy_generate = {
 	.name = "lmdeploy-generate",
 	.default_path = "/generate",
@@ -42,5 +37,5 @@ const struct proto_ops proto_lmdeploy_generate = {
 		  "-> exact deltas; meta_info.prompt_tokens",
 	.build_body = lmdeploy_body,
 	.on_event = lmdeploy_event,
-	.complete = lmdeploy_complete,
+	.complete = proto__complete_on_done_or_finish,
 };

@@ -80,11 +80,6 @@ static void ollama_event(struct proto_stream *st, const char *data,
 	ev->kind = ev->text_bytes ? PEV_TOKEN : PEV_USAGE;
 }
 
-static int ollama_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
-}
-
 const struct proto_ops proto_ollama = {
 	.name = "ollama",
 	.default_path = "/api/generate",
@@ -95,5 +90,5 @@ const struct proto_ops proto_ollama = {
 		  "not tokens (per-chunk counts unknown)",
 	.build_body = ollama_body,
 	.on_event = ollama_event,
-	.complete = ollama_complete,
+	.complete = proto__complete_on_finish,
 };

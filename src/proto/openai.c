@@ -85,23 +85,6 @@ static int chat_body(const struct flavour *fl, const struct proto_params *p,
 	return finish_body(fl, 1, p, o, out);
 }
 
-#define BODIES(fl)                                                      \
-	static int fl##_cmpl_body(const struct proto_params *p,         \
-				  struct buf *out)                      \
-	{                                                               \
-		return completions_body(&fl_##fl, p, out);              \
-	}                                                               \
-	static int fl##_chat_body(const struct proto_params *p,         \
-				  struct buf *out)                      \
-	{                                                               \
-		return chat_body(&fl_##fl, p, out);                     \
-	}
-BODIES(vllm)
-BODIES(sglang)
-BODIES(lmdeploy)
-BODIES(trtllm)
-#undef BODIES
-
 /* Fields the per-token path needs, in one jscan pass (jscan.h). */
 enum {
 	F_ERROR, F_OBJECT, F_CHOICES, F_USAGE, F_PROMPT, F_COMPLETION,
@@ -175,9 +158,8 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 		proto__finished(st, ev);
 	if (ev->completion_tokens >= 0) /* continuous usage: exact delta */
 		ev->tokens = proto__count_delta(st, ev->completion_tokens);
-	else if (role_only) {
+	else if (role_only)
 		ev->tokens = 0; /* vLLM chat's first chunk: role only */
-	}
 }
 
 static void completions_event(struct proto_stream *st, const char *data,
@@ -192,111 +174,54 @@ static void chat_event(struct proto_stream *st, const char *data, size_t len,
 	on_event(st, data, len, ev, 1);
 }
 
-static int complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
-}
-
 #define CONT_COUNTS                                                       \
 	"usage.completion_tokens on every chunk (continuous_usage_stats, "    \
 	"cumulative -> exact deltas); else the final usage chunk"
-
-const struct proto_ops proto_openai_completions = {
-	.name = "openai-completions",
-	.default_path = "/v1/completions",
-	.flavour = "vllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = vllm_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_openai_chat = {
-	.name = "openai-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "vllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = vllm_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_sglang_completions = {
-	.name = "sglang-completions",
-	.default_path = "/v1/completions",
-	.flavour = "sglang",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = sglang_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_sglang_chat = {
-	.name = "sglang-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "sglang",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = sglang_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
 #define FINAL_COUNTS                                                      \
 	"final usage chunk only (no continuous usage): per-chunk counts "     \
 	"unknown"
 
-const struct proto_ops proto_lmdeploy_completions = {
-	.name = "lmdeploy-completions",
-	.default_path = "/v1/completions",
-	.flavour = "lmdeploy",
-	.force_len = 1,
-	.cont_usage = 0,
-	.counts = FINAL_COUNTS,
-	.build_body = lmdeploy_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
+/* One flavour's two routes: their request bodies (fl_<fl>) and ops tables.
+ * cont: continuous usage applies; counts: where exact counts come from. */
+#define ROUTES(fl, cont, counts_, cmpl_ops, cmpl_name, chat_ops, chat_name) \
+	static int fl##_cmpl_body(const struct proto_params *p,              \
+				  struct buf *out)                           \
+	{                                                                    \
+		return completions_body(&fl_##fl, p, out);                   \
+	}                                                                    \
+	static int fl##_chat_body(const struct proto_params *p,              \
+				  struct buf *out)                           \
+	{                                                                    \
+		return chat_body(&fl_##fl, p, out);                          \
+	}                                                                    \
+	const struct proto_ops cmpl_ops = {                                  \
+		.name = cmpl_name,                                           \
+		.default_path = "/v1/completions",                           \
+		.flavour = #fl,                                              \
+		.force_len = 1,                                              \
+		.cont_usage = cont,                                          \
+		.counts = counts_,                                           \
+		.build_body = fl##_cmpl_body,                                \
+		.on_event = completions_event,                               \
+		.complete = proto__complete_on_done_or_finish,            \
+	};                                                                   \
+	const struct proto_ops chat_ops = {                                  \
+		.name = chat_name,                                           \
+		.default_path = "/v1/chat/completions",                      \
+		.flavour = #fl,                                              \
+		.force_len = 1,                                              \
+		.cont_usage = cont,                                          \
+		.counts = counts_,                                           \
+		.build_body = fl##_chat_body,                                \
+		.on_event = chat_event,                                      \
+		.complete = proto__complete_on_done_or_finish,            \
+	};
 
-const struct proto_ops proto_lmdeploy_chat = {
-	.name = "lmdeploy-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "lmdeploy",
-	.force_len = 1,
-	.cont_usage = 0,
-	.counts = FINAL_COUNTS,
-	.build_body = lmdeploy_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_trtllm_completions = {
-	.name = "trtllm-completions",
-	.default_path = "/v1/completions",
-	.flavour = "trtllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = trtllm_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_trtllm_chat = {
-	.name = "trtllm-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "trtllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = trtllm_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
+ROUTES(vllm, 1, CONT_COUNTS, proto_openai_completions, "openai-completions",
+       proto_openai_chat, "openai-chat")
+ROUTES(sglang, 1, CONT_COUNTS, proto_sglang_completions, "sglang-completions",
+       proto_sglang_chat, "sglang-chat")
+ROUTES(lmdeploy, 0, FINAL_COUNTS, proto_lmdeploy_completions,
+       "lmdeploy-completions", proto_lmdeploy_chat, "lmdeploy-chat")
+ROUTES(trtllm, 1, CONT_COUNTS, proto_trtllm_completions, "trtllm-completions",
+       proto_trtllm_chat, "trtllm-chat")

@@ -97,11 +97,6 @@ static void sglang_event(struct proto_stream *st, const char *data,
 	proto__meta_event(st, data, len, ev, 1);
 }
 
-static int meta_complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
-}
-
 const struct proto_ops proto_sglang_generate = {
 	.name = "sglang-generate",
 	.default_path = "/generate",
@@ -111,5 +106,5 @@ const struct proto_ops proto_sglang_generate = {
 		  "-> exact deltas; meta_info.prompt_tokens",
 	.build_body = sglang_body,
 	.on_event = sglang_event,
-	.complete = meta_complete,
+	.complete = proto__complete_on_done_or_finish,
 };

@@ -72,11 +72,6 @@ static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 	}
 }
 
-static int tgi_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
-}
-
 const struct proto_ops proto_tgi = {
 	.name = "tgi",
 	.default_path = "/generate_stream",
@@ -89,5 +84,5 @@ const struct proto_ops proto_tgi = {
 		  "details.generated_tokens",
 	.build_body = tgi_body,
 	.on_event = tgi_event,
-	.complete = tgi_complete,
+	.complete = proto__complete_on_finish,
 };
