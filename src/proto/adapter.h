@@ -85,6 +85,13 @@ static inline void proto__finished(struct proto_stream *st,
 	st->saw_finish = 1;
 }
 
+/* Is the field there with a non-null value (a final marker such as
+ * finish_reason or generated_text)? */
+static inline int proto__present(const struct jscan_field *f)
+{
+	return f->type != JSCAN_ABSENT && f->type != JSCAN_NULL;
+}
+
 /* A JSON integer field as a token count; -1 when the field is absent or
  * not an integer. */
 static inline int32_t proto__count(const struct jscan_field *f)

@@ -75,14 +75,14 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 	}
 	ev->text_bytes = (uint32_t)proto__text(st, &f[L_CONTENT], 0);
 	ev->prompt_tokens = proto__count(&f[L_EVALUATED]);
-	int32_t cum = f[L_PREDICTED].type == JSCAN_INT
-			      ? proto__count(&f[L_PREDICTED])
-			      : proto__count(&f[L_T_PREDICTED_N]);
+	/* tokens_predicted, else (final chunk) timings.predicted_n */
+	int32_t cum = proto__count(&f[L_PREDICTED]);
+	if (f[L_PREDICTED].type != JSCAN_INT)
+		cum = proto__count(&f[L_T_PREDICTED_N]);
 	if (cum >= 0)
 		ev->tokens = proto__count_delta(st, cum);
-	else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count) {
+	else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count)
 		ev->tokens = (int32_t)f[L_TOKENS].count; /* return_tokens */
-	}
 	if (f[L_STOP].type == JSCAN_TRUE) {
 		proto__finished(st, ev);
 		if (cum >= 0)

@@ -153,8 +153,7 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	} else {
 		ev->text_bytes = (uint32_t)proto__text(st, &f[F_TEXT], 0);
 	}
-	if (f[F_FINISH].type != JSCAN_ABSENT &&
-	    f[F_FINISH].type != JSCAN_NULL)
+	if (proto__present(&f[F_FINISH]))
 		proto__finished(st, ev);
 	if (ev->completion_tokens >= 0) /* continuous usage: exact delta */
 		ev->tokens = proto__count_delta(st, ev->completion_tokens);

@@ -84,8 +84,7 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 	} else if (!cumulative && f[M_IDS].type == JSCAN_ARRAY) {
 		ev->tokens = (int32_t)f[M_IDS].count;
 	}
-	if (f[M_FINISH].type != JSCAN_ABSENT &&
-	    f[M_FINISH].type != JSCAN_NULL)
+	if (proto__present(&f[M_FINISH]))
 		proto__finished(st, ev);
 	/* The final chunk repeating the count is no token event. */
 	proto__kind_by_tokens(ev);

@@ -63,8 +63,7 @@ static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 	ev->tokens = 1;
 	if (f[T_SPECIAL].type != JSCAN_TRUE) /* EOS: counted, no text */
 		ev->text_bytes = (uint32_t)proto__text(st, &f[T_TEXT], 0);
-	if (f[T_GENERATED].type != JSCAN_ABSENT &&
-	    f[T_GENERATED].type != JSCAN_NULL)
+	if (proto__present(&f[T_GENERATED]))
 		proto__finished(st, ev);
 	if (f[T_DETAILS].type == JSCAN_OBJECT) {
 		ev->completion_tokens = proto__count(&f[T_GEN_TOKENS]);
