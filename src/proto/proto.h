@@ -124,6 +124,8 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 /* Back to the defaults (tests). */
 void proto_triton_reset(void);
 
+/* Reset st for a new request (counts 0, server timings -1). text, when
+ * non-NULL, receives the generated text; the caller owns it. */
 void proto_stream_init(struct proto_stream *st, struct buf *text);
 
 #endif
