@@ -40,8 +40,7 @@ static void error_event(json_t *root, struct proto_event *ev)
 			 msg ? msg : "error");
 }
 
-/* Errors are rare: parse the event again with jansson to format them. */
-static void error_from(const char *data, size_t len, struct proto_event *ev)
+void proto__error_from(const char *data, size_t len, struct proto_event *ev)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, 0, &jerr);
@@ -49,7 +48,7 @@ static void error_from(const char *data, size_t len, struct proto_event *ev)
 	json_decref(root);
 }
 
-static void bad_event(const char *data, size_t len, struct proto_event *ev)
+void proto__bad_event(const char *data, size_t len, struct proto_event *ev)
 {
 	ev->kind = PEV_BAD;
 	snprintf(ev->error, sizeof(ev->error), "unparsable event: %.*s",
@@ -62,28 +61,13 @@ void proto__fields_compile(struct proto__fields *t)
 	atomic_store_explicit(&t->compiled, 1, memory_order_release);
 }
 
-int proto__fields_parse(struct proto__fields *t, const char *data,
-			size_t len, struct jscan_field *f,
-			struct proto_event *ev)
+void proto__fields_compile_once(struct proto__fields *t)
 {
 	static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
-	if (!atomic_load_explicit(&t->compiled, memory_order_acquire)) {
-		pthread_mutex_lock(&compile_mu);
-		if (!atomic_load_explicit(&t->compiled, memory_order_relaxed))
-			proto__fields_compile(t);
-		pthread_mutex_unlock(&compile_mu);
-	}
-	if (jscan_parse(data, len, t->paths, f, t->n) ||
-	    f[t->root].type != JSCAN_OBJECT) {
-		bad_event(data, len, ev);
-		return -1;
-	}
-	if (f[t->error].type != JSCAN_ABSENT ||
-	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
-		error_from(data, len, ev);
-		return -1;
-	}
-	return 0;
+	pthread_mutex_lock(&compile_mu);
+	if (!atomic_load_explicit(&t->compiled, memory_order_relaxed))
+		proto__fields_compile(t);
+	pthread_mutex_unlock(&compile_mu);
 }
 
 void proto__bad_shape(struct proto_event *ev, const char *fmt, ...)
@@ -95,23 +79,17 @@ void proto__bad_shape(struct proto_event *ev, const char *fmt, ...)
 	va_end(ap);
 }
 
-size_t proto__text(struct proto_stream *st, const struct jscan_field *f,
-		   size_t from)
+void proto__text_keep(struct proto_stream *st, const struct jscan_field *f,
+		      size_t n, size_t from)
 {
-	if (f->type != JSCAN_STRING)
-		return 0;
-	size_t n = jscan_str_len(f);
-	if (st->text && n > from) {
-		char tmp[512];
-		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
-		if (!dst)
-			return n;
-		jscan_str_copy(f, dst);
-		buf_append(st->text, dst + from, n - from);
-		if (dst != tmp)
-			free(dst);
-	}
-	return n;
+	char tmp[512];
+	char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
+	if (!dst)
+		return;
+	jscan_str_copy(f, dst);
+	buf_append(st->text, dst + from, n - from);
+	if (dst != tmp)
+		free(dst);
 }
 
 int proto__complete_on_finish(const struct proto_stream *st)

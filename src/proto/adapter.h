@@ -31,30 +31,69 @@ struct proto__fields {
 	atomic_int compiled;      /* 1 once paths are compiled */
 };
 
-/* The prologue of every JSON event. Parses data (len bytes) with t's
- * paths into f[0..t->n) (compiling t first if needed; thread-safe).
- * Returns 0 when data is a JSON object without an error marker. Else -1
- * with ev filled: PEV_BAD (not JSON, or not an object; first bytes quoted)
- * or PEV_ERROR (an "error" member, or "object":"error", formatted with
- * jansson: the rare path). ev is not reset first (proto__event_init). */
-int proto__fields_parse(struct proto__fields *t, const char *data,
-			size_t len, struct jscan_field *f,
-			struct proto_event *ev);
 /* Compile t now, for a table whose path strings changed (Triton's
  * configured names). Not thread-safe against parsing with t. */
 void proto__fields_compile(struct proto__fields *t);
+/* Compile t unless another thread did it first (proto__fields_parse's
+ * first use; thread-safe). */
+void proto__fields_compile_once(struct proto__fields *t);
+/* PEV_BAD for an event that is not a JSON object (first bytes quoted). */
+void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
+/* PEV_ERROR from an event's "error" member (object or string) or the flat
+ * {"object":"error","message"} form; parses data again with jansson (errors
+ * are rare). */
+void proto__error_from(const char *data, size_t len, struct proto_event *ev);
+
+/* The prologue of every JSON event. Parses data (len bytes) with t's
+ * paths into f[0..t->n) (compiling t on first use; thread-safe). Returns 0
+ * when data is a JSON object without an error marker. Else -1 with ev
+ * filled: PEV_BAD (not JSON, or not an object) or PEV_ERROR (an "error"
+ * member, or "object":"error" when t->object >= 0). ev is not reset first
+ * (proto__event_init). Inline: it runs on every event. */
+static inline int proto__fields_parse(struct proto__fields *t,
+				      const char *data, size_t len,
+				      struct jscan_field *f,
+				      struct proto_event *ev)
+{
+	if (!atomic_load_explicit(&t->compiled, memory_order_acquire))
+		proto__fields_compile_once(t);
+	if (jscan_parse(data, len, t->paths, f, t->n) ||
+	    f[t->root].type != JSCAN_OBJECT) {
+		proto__bad_event(data, len, ev);
+		return -1;
+	}
+	if (f[t->error].type != JSCAN_ABSENT ||
+	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
+		proto__error_from(data, len, ev);
+		return -1;
+	}
+	return 0;
+}
 
 /* PEV_BAD for a well-formed event of the wrong shape; the error text is
  * the formatted reason ("event without token"). */
 void proto__bad_shape(struct proto_event *ev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append the decoded bytes [from, n) of the JSON string field f (n bytes
+ * decoded, n > from) to st->text, which must be non-NULL. Allocates only
+ * for strings over 512 bytes. */
+void proto__text_keep(struct proto_stream *st, const struct jscan_field *f,
+		      size_t n, size_t from);
+
 /* Append the decoded bytes [from, end) of the JSON string field f to
  * st->text (when the stream keeps text). Returns the decoded length of
- * the whole string, 0 when f is not a string. Allocates only for kept
- * strings over 512 bytes. */
-size_t proto__text(struct proto_stream *st, const struct jscan_field *f,
-		   size_t from);
+ * the whole string, 0 when f is not a string. */
+static inline size_t proto__text(struct proto_stream *st,
+				 const struct jscan_field *f, size_t from)
+{
+	if (f->type != JSCAN_STRING)
+		return 0;
+	size_t n = jscan_str_len(f);
+	if (st->text && n > from)
+		proto__text_keep(st, f, n, from);
+	return n;
+}
 
 /* Reset ev to "nothing known": PEV_IGNORE, counts -1. */
 static inline void proto__event_init(struct proto_event *ev)
