@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The scanner's hot loops start on a cache line, so their speed does not
+ * depend on what the linker happens to place before them (measured: up to
+ * 5% per event on parse_bench from layout alone). */
+#define JSCAN_HOT __attribute__((aligned(64)))
+
 struct scan {
 	const char *p, *end;
 	const struct jscan_path *paths;
@@ -130,8 +135,8 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 
 /* Scan a string body after the opening quote; on success s->p is past the
  * closing quote. */
-static int scan_string(struct scan *s, const char **start, size_t *len,
-		       int *escaped)
+JSCAN_HOT static int scan_string(struct scan *s, const char **start,
+				  size_t *len, int *escaped)
 {
 	const char *p = s->p;
 	*start = p;
@@ -290,7 +295,7 @@ static inline int key_eq(const char *a, const char *b, size_t n)
 static int scan_value(struct scan *s);
 static size_t decode(const struct jscan_field *f, char *out);
 
-static int scan_value(struct scan *s)
+JSCAN_HOT static int scan_value(struct scan *s)
 {
 	skip_ws(s);
 	if (s->p >= s->end)

@@ -11,40 +11,27 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 static int llamacpp_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	if (p->model) /* ignored by a single-model server; routes in router
-		       * mode */
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "n_predict", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
-	json_object_set_new(o, "stream", json_true());
-	json_object_set_new(o, "cache_prompt", json_true());
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	/* model: ignored by a single-model server; routes in router mode */
+	proto__body_str(o, "model", p->model);
+	if (proto__body_prompt(o, "prompt", "prompt", p)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	proto__body_int(o, "n_predict", p->max_tokens);
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
+	proto__body_flag(o, "stream", 1);
+	proto__body_flag(o, "cache_prompt", 1);
+	proto__body_real(o, "temperature", p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 enum { L_ERROR, L_CONTENT, L_TOKENS, L_PREDICTED, L_EVALUATED, L_STOP,
@@ -62,12 +49,10 @@ static struct jscan_path paths[L__N] = {
 	[L_T_PREDICTED_MS] = {{"timings", "predicted_ms"}, 2},
 	[L_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, L__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = L__N, .root = L_ROOT, .error = L_ERROR,
+	.object = -1,
+};
 
 /* A JSON number field in milliseconds as ns, -1 when absent. */
 static int64_t ms_ns(const struct jscan_field *f)
@@ -85,56 +70,31 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 			   size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[L__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, L__N) ||
-	    f[L_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[L_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without content or stop");
+		proto__bad_shape(ev, "event without content or stop");
 		return;
 	}
 	ev->text_bytes = (uint32_t)proto__text(st, &f[L_CONTENT], 0);
-	if (f[L_EVALUATED].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[L_EVALUATED]);
-	int32_t cum = -1;
-	if (f[L_PREDICTED].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[L_PREDICTED]);
-	else if (f[L_T_PREDICTED_N].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[L_T_PREDICTED_N]);
-	if (cum >= 0) {
-		ev->tokens = cum - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = cum;
-	} else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count) {
+	ev->prompt_tokens = proto__count(&f[L_EVALUATED]);
+	/* tokens_predicted, else (final chunk) timings.predicted_n */
+	int32_t cum = proto__count(&f[L_PREDICTED]);
+	if (f[L_PREDICTED].type != JSCAN_INT)
+		cum = proto__count(&f[L_T_PREDICTED_N]);
+	if (cum >= 0)
+		ev->tokens = proto__count_delta(st, cum);
+	else if (f[L_TOKENS].type == JSCAN_ARRAY && f[L_TOKENS].count)
 		ev->tokens = (int32_t)f[L_TOKENS].count; /* return_tokens */
-	}
 	if (f[L_STOP].type == JSCAN_TRUE) {
-		ev->finished = 1;
-		st->saw_finish = 1;
+		proto__finished(st, ev);
 		if (cum >= 0)
 			ev->completion_tokens = cum;
 		st->srv_prompt_ns = ms_ns(&f[L_T_PROMPT_MS]);
 		st->srv_decode_ns = ms_ns(&f[L_T_PREDICTED_MS]);
 	}
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
-}
-
-static int llamacpp_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
+	proto__kind_by_tokens(ev);
 }
 
 const struct proto_ops proto_llamacpp = {
@@ -146,5 +106,5 @@ const struct proto_ops proto_llamacpp = {
 		  "deltas; tokens_evaluated = prompt",
 	.build_body = llamacpp_body,
 	.on_event = llamacpp_event,
-	.complete = llamacpp_complete,
+	.complete = proto__complete_on_finish,
 };

@@ -8,44 +8,28 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <stdlib.h>
 
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 static int lmdeploy_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	if (proto__body_prompt(o, "prompt", "input_ids", p)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
+	proto__body_real(o, "temperature", p->temperature);
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 static void lmdeploy_event(struct proto_stream *st, const char *data,
 			   size_t len, struct proto_event *ev)
 {
 	proto__meta_event(st, data, len, ev, 0);
-}
-
-static int lmdeploy_complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
 }
 
 const struct proto_ops proto_lmdeploy_generate = {
@@ -57,5 +41,5 @@ const struct proto_ops proto_lmdeploy_generate = {
 		  "-> exact deltas; meta_info.prompt_tokens",
 	.build_body = lmdeploy_body,
 	.on_event = lmdeploy_event,
-	.complete = lmdeploy_complete,
+	.complete = proto__complete_on_done_or_finish,
 };

@@ -10,40 +10,26 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 static int ollama_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
 	json_t *opt = json_object();
-	if (p->model)
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "prompt", json_string(p->prompt));
-	json_object_set_new(o, "stream", json_true());
-	json_object_set_new(o, "raw", json_true()); /* no template */
-	json_object_set_new(opt, "num_predict", json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(opt, "temperature",
-				    json_real(p->temperature));
+	proto__body_str(o, "model", p->model);
+	if (proto__body_prompt(o, "prompt", NULL, p)) {
+		json_decref(o);
+		json_decref(opt);
+		return -EINVAL;
+	}
+	proto__body_flag(o, "stream", 1);
+	proto__body_flag(o, "raw", 1); /* no template */
+	proto__body_int(opt, "num_predict", p->max_tokens);
+	proto__body_real(opt, "temperature", p->temperature);
 	json_object_set_new(o, "options", opt);
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	return proto__body_finish(o, p, out);
 }
 
 enum { O_ERROR, O_RESPONSE, O_THINKING, O_DONE, O_PROMPT_N, O_EVAL_N,
@@ -62,12 +48,10 @@ static struct jscan_path paths[O__N] = {
 	[O_EVAL_D] = {{"eval_duration"}, 1},
 	[O_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, O__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = O__N, .root = O_ROOT, .error = O_ERROR,
+	.object = -1,
+};
 
 static int64_t ns_of(const struct jscan_field *f)
 {
@@ -78,45 +62,27 @@ static void ollama_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[O__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, O__N) ||
-	    f[O_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[O_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error), "line without done");
+		proto__bad_shape(ev, "line without done");
 		return;
 	}
-	ev->text_bytes = (uint32_t)(proto__text(st, &f[O_RESPONSE], 0) +
-				    proto__text(st, &f[O_THINKING], 0));
+	ev->text_bytes = (uint32_t)proto__text(st, &f[O_RESPONSE], 0);
+	ev->text_bytes += (uint32_t)proto__text(st, &f[O_THINKING], 0);
 	if (f[O_DONE].type == JSCAN_TRUE) {
-		ev->finished = 1;
-		st->saw_finish = 1;
+		proto__finished(st, ev);
 		/* omitempty: absent means 0 (older releases omit the prompt
 		 * count on a cache hit, issues #2068/#3427) */
-		if (f[O_EVAL_N].type == JSCAN_INT)
-			ev->completion_tokens =
-				(int32_t)jscan_int(&f[O_EVAL_N]);
-		if (f[O_PROMPT_N].type == JSCAN_INT)
-			ev->prompt_tokens = (int32_t)jscan_int(&f[O_PROMPT_N]);
+		ev->completion_tokens = proto__count(&f[O_EVAL_N]);
+		ev->prompt_tokens = proto__count(&f[O_PROMPT_N]);
 		st->srv_total_ns = ns_of(&f[O_TOTAL]);
 		st->srv_load_ns = ns_of(&f[O_LOAD]);
 		st->srv_prompt_ns = ns_of(&f[O_PROMPT_D]);
 		st->srv_decode_ns = ns_of(&f[O_EVAL_D]);
 	}
 	ev->kind = ev->text_bytes ? PEV_TOKEN : PEV_USAGE;
-}
-
-static int ollama_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
 }
 
 const struct proto_ops proto_ollama = {
@@ -129,5 +95,5 @@ const struct proto_ops proto_ollama = {
 		  "not tokens (per-chunk counts unknown)",
 	.build_body = ollama_body,
 	.on_event = ollama_event,
-	.complete = ollama_complete,
+	.complete = proto__complete_on_finish,
 };

@@ -12,13 +12,9 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 /* Per-server differences of the OpenAI-compatible request bodies
  * (protocols.md §2, §4, §5a, §6). */
@@ -39,60 +35,38 @@ static const struct flavour fl_sglang = {1, 0, 0, "min_tokens", "min_tokens"};
 static const struct flavour fl_lmdeploy = {0, 1, 0, "min_new_tokens", NULL};
 static const struct flavour fl_trtllm = {0, 0, 1, "min_tokens", "min_tokens"};
 
-static int build_common(const struct flavour *fl, int chat,
-			const struct proto_params *p, json_t *o,
-			struct buf *out)
+/* The keys after the prompt and length, in the order all flavours send. */
+static int finish_body(const struct flavour *fl, int chat,
+		       const struct proto_params *p, json_t *o,
+		       struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
-	if (p->model)
-		json_object_set_new(o, "model", json_string(p->model));
-	json_object_set_new(o, "stream", json_true());
+	proto__body_str(o, "model", p->model);
+	proto__body_flag(o, "stream", 1);
 	int cont = p->continuous_usage && !fl->no_cont;
 	if (p->include_usage || cont) {
 		json_t *so = json_object();
 		/* vLLM/trtllm: continuous usage needs include_usage too;
 		 * SGLang honours it alone. */
-		if (p->include_usage || !fl->cont_alone)
-			json_object_set_new(so, "include_usage", json_true());
-		if (cont)
-			json_object_set_new(so, "continuous_usage_stats",
-					    json_true());
+		proto__body_flag(so, "include_usage",
+				 p->include_usage || !fl->cont_alone);
+		proto__body_flag(so, "continuous_usage_stats", cont);
 		json_object_set_new(o, "stream_options", so);
 	}
-	if (p->ignore_eos)
-		json_object_set_new(o, "ignore_eos", json_true());
+	proto__body_flag(o, "ignore_eos", p->ignore_eos);
 	const char *mk = chat ? fl->chat_min : fl->cmpl_min;
 	if (p->min_tokens && mk)
-		json_object_set_new(o, mk, json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(o, "temperature",
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+		proto__body_int(o, mk, p->max_tokens);
+	proto__body_real(o, "temperature", p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 static int completions_body(const struct flavour *fl,
 			    const struct proto_params *p, struct buf *out)
 {
 	json_t *o = json_object();
-	if (p->prompt_ids) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < p->n_prompt_ids; i++)
-			json_array_append_new(a, json_integer(p->prompt_ids[i]));
-		json_object_set_new(o, "prompt", a);
-	} else {
-		json_object_set_new(o, "prompt", json_string(p->prompt));
-	}
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(fl, 0, p, o, out);
+	proto__body_prompt(o, "prompt", "prompt", p); /* text or ids */
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	return finish_body(fl, 0, p, o, out);
 }
 
 static int chat_body(const struct flavour *fl, const struct proto_params *p,
@@ -103,34 +77,16 @@ static int chat_body(const struct flavour *fl, const struct proto_params *p,
 	json_t *o = json_object();
 	json_t *msgs = json_array();
 	json_t *m = json_object();
-	json_object_set_new(m, "role", json_string("user"));
-	json_object_set_new(m, "content", json_string(p->prompt));
+	proto__body_str(m, "role", "user");
+	proto__body_str(m, "content", p->prompt);
 	json_array_append_new(msgs, m);
 	json_object_set_new(o, "messages", msgs);
 	/* vLLM reads max_completion_tokens; older servers max_tokens. */
 	if (!fl->chat_max_tokens_only)
-		json_object_set_new(o, "max_completion_tokens",
-				    json_integer(p->max_tokens));
-	json_object_set_new(o, "max_tokens", json_integer(p->max_tokens));
-	return build_common(fl, 1, p, o, out);
+		proto__body_int(o, "max_completion_tokens", p->max_tokens);
+	proto__body_int(o, "max_tokens", p->max_tokens);
+	return finish_body(fl, 1, p, o, out);
 }
-
-#define BODIES(fl)                                                      \
-	static int fl##_cmpl_body(const struct proto_params *p,         \
-				  struct buf *out)                      \
-	{                                                               \
-		return completions_body(&fl_##fl, p, out);              \
-	}                                                               \
-	static int fl##_chat_body(const struct proto_params *p,         \
-				  struct buf *out)                      \
-	{                                                               \
-		return chat_body(&fl_##fl, p, out);                     \
-	}
-BODIES(vllm)
-BODIES(sglang)
-BODIES(lmdeploy)
-BODIES(trtllm)
-#undef BODIES
 
 /* Fields the per-token path needs, in one jscan pass (jscan.h). */
 enum {
@@ -157,80 +113,29 @@ static struct jscan_path paths[F__N] = {
 	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},
 	[F_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, F__N);
-}
-
-static void append_text(struct proto_stream *st, struct proto_event *ev,
-			const struct jscan_field *f)
-{
-	if (f->type != JSCAN_STRING)
-		return;
-	size_t n = jscan_str_len(f);
-	ev->text_bytes += (uint32_t)n;
-	if (st->text && n) {
-		char tmp[512];
-		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
-		if (!dst)
-			return;
-		jscan_str_copy(f, dst);
-		buf_append(st->text, dst, n);
-		if (dst != tmp)
-			free(dst);
-	}
-}
-
-/* Errors are rare: format them with jansson. */
-static void error_event(const char *data, size_t len, struct proto_event *ev)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, 0, &jerr);
-	proto__error_event(root, ev);
-	json_decref(root);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = F__N, .root = F_ROOT, .error = F_ERROR,
+	.object = F_OBJECT,
+};
 
 static void on_event(struct proto_stream *st, const char *data, size_t len,
 		     struct proto_event *ev, int chat)
 {
 	struct jscan_field f[F__N];
-	memset(ev, 0, sizeof(*ev));
-	ev->tokens = -1;
-	ev->prompt_tokens = ev->completion_tokens = -1;
-	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
-		ev->kind = PEV_DONE;
-		st->saw_done = 1;
+	proto__event_init(ev);
+	if (proto__done(st, data, len, ev) ||
+	    proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	pthread_once(&paths_once, compile_paths);
-	if (jscan_parse(data, len, paths, f, F__N) ||
-	    f[F_ROOT].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
-			 data);
-		return;
-	}
-	if (f[F_ERROR].type != JSCAN_ABSENT ||
-	    jscan_str_eq(&f[F_OBJECT], "error")) {
-		error_event(data, len, ev);
-		return;
-	}
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
-	if (has_usage && f[F_PROMPT].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[F_PROMPT]);
-	if (has_usage && f[F_COMPLETION].type == JSCAN_INT)
-		ev->completion_tokens = (int32_t)jscan_int(&f[F_COMPLETION]);
+	if (has_usage) {
+		ev->prompt_tokens = proto__count(&f[F_PROMPT]);
+		ev->completion_tokens = proto__count(&f[F_COMPLETION]);
+	}
 	if (f[F_CHOICES].type != JSCAN_ARRAY) {
-		if (ev->completion_tokens >= 0 || ev->prompt_tokens >= 0) {
+		if (ev->completion_tokens >= 0 || ev->prompt_tokens >= 0)
 			ev->kind = PEV_USAGE;
-			return;
-		}
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without choices or usage");
+		else
+			proto__bad_shape(ev, "event without choices or usage");
 		return;
 	}
 	if (f[F_CHOICES].count == 0) {
@@ -240,29 +145,23 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	ev->kind = PEV_TOKEN;
 	int role_only = 0;
 	if (chat) {
-		append_text(st, ev, &f[F_CONTENT]);
-		append_text(st, ev, &f[F_REASONING]);
-		append_text(st, ev, &f[F_REASONING_CONTENT]);
+		ev->text_bytes += (uint32_t)proto__text(st, &f[F_CONTENT], 0);
+		ev->text_bytes +=
+			(uint32_t)proto__text(st, &f[F_REASONING], 0);
+		ev->text_bytes +=
+			(uint32_t)proto__text(st, &f[F_REASONING_CONTENT], 0);
 		role_only = f[F_ROLE].type == JSCAN_STRING &&
 			    ev->text_bytes == 0 &&
 			    f[F_TOOL_CALLS].type == JSCAN_ABSENT;
 	} else {
-		append_text(st, ev, &f[F_TEXT]);
+		ev->text_bytes = (uint32_t)proto__text(st, &f[F_TEXT], 0);
 	}
-	if (f[F_FINISH].type != JSCAN_ABSENT &&
-	    f[F_FINISH].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
-	if (ev->completion_tokens >= 0) {
-		/* Continuous usage: cumulative count, delta is exact. */
-		ev->tokens = ev->completion_tokens - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = ev->completion_tokens;
-	} else if (role_only) {
+	if (proto__present(&f[F_FINISH]))
+		proto__finished(st, ev);
+	if (ev->completion_tokens >= 0) /* continuous usage: exact delta */
+		ev->tokens = proto__count_delta(st, ev->completion_tokens);
+	else if (role_only)
 		ev->tokens = 0; /* vLLM chat's first chunk: role only */
-	}
 }
 
 static void completions_event(struct proto_stream *st, const char *data,
@@ -277,111 +176,54 @@ static void chat_event(struct proto_stream *st, const char *data, size_t len,
 	on_event(st, data, len, ev, 1);
 }
 
-static int complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
-}
-
 #define CONT_COUNTS                                                       \
 	"usage.completion_tokens on every chunk (continuous_usage_stats, "    \
 	"cumulative -> exact deltas); else the final usage chunk"
-
-const struct proto_ops proto_openai_completions = {
-	.name = "openai-completions",
-	.default_path = "/v1/completions",
-	.flavour = "vllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = vllm_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_openai_chat = {
-	.name = "openai-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "vllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = vllm_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_sglang_completions = {
-	.name = "sglang-completions",
-	.default_path = "/v1/completions",
-	.flavour = "sglang",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = sglang_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_sglang_chat = {
-	.name = "sglang-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "sglang",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = sglang_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
 #define FINAL_COUNTS                                                      \
 	"final usage chunk only (no continuous usage): per-chunk counts "     \
 	"unknown"
 
-const struct proto_ops proto_lmdeploy_completions = {
-	.name = "lmdeploy-completions",
-	.default_path = "/v1/completions",
-	.flavour = "lmdeploy",
-	.force_len = 1,
-	.cont_usage = 0,
-	.counts = FINAL_COUNTS,
-	.build_body = lmdeploy_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
+/* One flavour's two routes: their request bodies (fl_<fl>) and ops tables.
+ * cont: continuous usage applies; counts: where exact counts come from. */
+#define ROUTES(fl, cont, counts_, cmpl_ops, cmpl_name, chat_ops, chat_name) \
+	static int fl##_cmpl_body(const struct proto_params *p,              \
+				  struct buf *out)                           \
+	{                                                                    \
+		return completions_body(&fl_##fl, p, out);                   \
+	}                                                                    \
+	static int fl##_chat_body(const struct proto_params *p,              \
+				  struct buf *out)                           \
+	{                                                                    \
+		return chat_body(&fl_##fl, p, out);                          \
+	}                                                                    \
+	const struct proto_ops cmpl_ops = {                                  \
+		.name = cmpl_name,                                           \
+		.default_path = "/v1/completions",                           \
+		.flavour = #fl,                                              \
+		.force_len = 1,                                              \
+		.cont_usage = cont,                                          \
+		.counts = counts_,                                           \
+		.build_body = fl##_cmpl_body,                                \
+		.on_event = completions_event,                               \
+		.complete = proto__complete_on_done_or_finish,            \
+	};                                                                   \
+	const struct proto_ops chat_ops = {                                  \
+		.name = chat_name,                                           \
+		.default_path = "/v1/chat/completions",                      \
+		.flavour = #fl,                                              \
+		.force_len = 1,                                              \
+		.cont_usage = cont,                                          \
+		.counts = counts_,                                           \
+		.build_body = fl##_chat_body,                                \
+		.on_event = chat_event,                                      \
+		.complete = proto__complete_on_done_or_finish,            \
+	};
 
-const struct proto_ops proto_lmdeploy_chat = {
-	.name = "lmdeploy-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "lmdeploy",
-	.force_len = 1,
-	.cont_usage = 0,
-	.counts = FINAL_COUNTS,
-	.build_body = lmdeploy_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_trtllm_completions = {
-	.name = "trtllm-completions",
-	.default_path = "/v1/completions",
-	.flavour = "trtllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = trtllm_cmpl_body,
-	.on_event = completions_event,
-	.complete = complete,
-};
-
-const struct proto_ops proto_trtllm_chat = {
-	.name = "trtllm-chat",
-	.default_path = "/v1/chat/completions",
-	.flavour = "trtllm",
-	.force_len = 1,
-	.cont_usage = 1,
-	.counts = CONT_COUNTS,
-	.build_body = trtllm_chat_body,
-	.on_event = chat_event,
-	.complete = complete,
-};
+ROUTES(vllm, 1, CONT_COUNTS, proto_openai_completions, "openai-completions",
+       proto_openai_chat, "openai-chat")
+ROUTES(sglang, 1, CONT_COUNTS, proto_sglang_completions, "sglang-completions",
+       proto_sglang_chat, "sglang-chat")
+ROUTES(lmdeploy, 0, FINAL_COUNTS, proto_lmdeploy_completions,
+       "lmdeploy-completions", proto_lmdeploy_chat, "lmdeploy-chat")
+ROUTES(trtllm, 1, CONT_COUNTS, proto_trtllm_completions, "trtllm-completions",
+       proto_trtllm_chat, "trtllm-chat")

@@ -1,15 +1,11 @@
-/* proto.c - adapter registry and helpers shared by adapters. */
+/* proto.c - the adapter registry: names and aliases, routes, stream state.
+ * What adapters share on the event path is in adapter.c. */
 #include "proto/proto.h"
 
-#include <errno.h>
-#include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/xmalloc.h"
-#include "proto/jscan.h"
 
 static const struct {
 	const char *name;
@@ -76,89 +72,4 @@ void proto_stream_init(struct proto_stream *st, struct buf *text)
 	st->text = text;
 	st->srv_load_ns = st->srv_prompt_ns = -1;
 	st->srv_decode_ns = st->srv_total_ns = -1;
-}
-
-void proto__event_init(struct proto_event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->tokens = -1;
-	ev->prompt_tokens = ev->completion_tokens = -1;
-}
-
-void proto__bad_event(const char *data, size_t len, struct proto_event *ev)
-{
-	ev->kind = PEV_BAD;
-	snprintf(ev->error, sizeof(ev->error), "unparsable event: %.*s",
-		 (int)(len < 60 ? len : 60), data);
-}
-
-void proto__error_from(const char *data, size_t len, struct proto_event *ev)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, 0, &jerr);
-	proto__error_event(root, ev);
-	json_decref(root);
-}
-
-size_t proto__text(struct proto_stream *st, const void *field, size_t from)
-{
-	const struct jscan_field *f = field;
-	if (f->type != JSCAN_STRING)
-		return 0;
-	size_t n = jscan_str_len(f);
-	if (st->text && n > from) {
-		char tmp[512];
-		char *dst = n <= sizeof(tmp) ? tmp : malloc(n);
-		if (!dst)
-			return n;
-		jscan_str_copy(f, dst);
-		buf_append(st->text, dst + from, n - from);
-		if (dst != tmp)
-			free(dst);
-	}
-	return n;
-}
-
-int proto__merge_extra(void *obj, const char *extra_body)
-{
-	if (!extra_body || !*extra_body)
-		return 0;
-	json_error_t jerr;
-	json_t *x = json_loads(extra_body, 0, &jerr);
-	if (!x || !json_is_object(x)) {
-		json_decref(x);
-		return -EINVAL;
-	}
-	json_object_update(obj, x);
-	json_decref(x);
-	return 0;
-}
-
-void proto__error_event(void *root, struct proto_event *ev)
-{
-	json_t *e = json_object_get(root, "error");
-	const char *msg = NULL, *type = NULL;
-	json_int_t code = 0;
-	if (json_is_string(e)) {
-		msg = json_string_value(e); /* TGI, Triton */
-		type = json_string_value(json_object_get(root, "error_type"));
-	} else if (json_is_object(e)) { /* vLLM >= 0.10.1, llama.cpp */
-		msg = json_string_value(json_object_get(e, "message"));
-		type = json_string_value(json_object_get(e, "type"));
-		json_t *c = json_object_get(e, "code");
-		if (json_is_integer(c))
-			code = json_integer_value(c);
-	} else { /* flat {"object":"error","message":...} */
-		msg = json_string_value(json_object_get(root, "message"));
-		type = json_string_value(json_object_get(root, "type"));
-	}
-	ev->kind = PEV_ERROR;
-	if (code)
-		snprintf(ev->error, sizeof(ev->error), "%s%s%s (code %lld)",
-			 type ? type : "", type ? ": " : "",
-			 msg ? msg : "error", (long long)code);
-	else
-		snprintf(ev->error, sizeof(ev->error), "%s%s%s",
-			 type ? type : "", type ? ": " : "",
-			 msg ? msg : "error");
 }

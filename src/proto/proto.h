@@ -127,27 +127,8 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 /* Back to the defaults (tests). */
 void proto_triton_reset(void);
 
+/* Reset st for a new request (counts 0, server timings -1). text, when
+ * non-NULL, receives the generated text; the caller owns it. */
 void proto_stream_init(struct proto_stream *st, struct buf *text);
-
-/* Shared by adapters: merge extra_body (JSON object text) into obj
- * (a json_t *). 0 or -EINVAL. */
-int proto__merge_extra(void *obj, const char *extra_body);
-/* Shared: fill ev as PEV_ERROR from an "error" member (object or string). */
-void proto__error_event(void *root, struct proto_event *ev);
-/* Shared: parse data with jansson and fill ev as PEV_ERROR (rare path). */
-void proto__error_from(const char *data, size_t len, struct proto_event *ev);
-/* Shared: reset ev to "nothing known" (kind PEV_IGNORE, counts -1). */
-void proto__event_init(struct proto_event *ev);
-/* Shared: PEV_BAD for an unparsable event (first bytes quoted). */
-void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
-/* Shared: append a decoded JSON string field's bytes [from, end) to
- * st->text (when kept); returns the decoded length of the whole string.
- * f is a struct jscan_field. */
-size_t proto__text(struct proto_stream *st, const void *f, size_t from);
-/* Shared by sglang.c and lmdeploy.c: one {"text","output_ids",
- * "meta_info"{...}} event. text_cumulative: SGLang's default cumulative
- * text/output_ids (re-diffed against what was seen) vs LMDeploy's deltas. */
-void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
-		       struct proto_event *ev, int text_cumulative);
 
 #endif

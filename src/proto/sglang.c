@@ -11,42 +11,27 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 static int sglang_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
 	json_t *sp = json_object();
-	json_object_set_new(o, "text", json_string(p->prompt));
-	json_object_set_new(sp, "max_new_tokens", json_integer(p->max_tokens));
-	if (p->ignore_eos)
-		json_object_set_new(sp, "ignore_eos", json_true());
+	if (proto__body_prompt(o, "text", "input_ids", p)) {
+		json_decref(o);
+		json_decref(sp);
+		return -EINVAL;
+	}
+	proto__body_int(sp, "max_new_tokens", p->max_tokens);
+	proto__body_flag(sp, "ignore_eos", p->ignore_eos);
 	if (p->min_tokens)
-		json_object_set_new(sp, "min_new_tokens",
-				    json_integer(p->max_tokens));
-	if (!isnan(p->temperature))
-		json_object_set_new(sp, "temperature",
-				    json_real(p->temperature));
+		proto__body_int(sp, "min_new_tokens", p->max_tokens);
+	proto__body_real(sp, "temperature", p->temperature);
 	json_object_set_new(o, "sampling_params", sp);
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 enum { M_ERROR, M_OBJECT, M_TEXT, M_IDS, M_META, M_FINISH, M_PROMPT,
@@ -63,45 +48,25 @@ static struct jscan_path paths[M__N] = {
 	[M_COMPLETION] = {{"meta_info", "completion_tokens"}, 2},
 	[M_ROOT] = {{NULL}, 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, M__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = M__N, .root = M_ROOT, .error = M_ERROR,
+	.object = M_OBJECT,
+};
 
 void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 		       struct proto_event *ev, int text_cumulative)
 {
 	struct jscan_field f[M__N];
 	proto__event_init(ev);
-	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
-		ev->kind = PEV_DONE;
-		st->saw_done = 1;
+	if (proto__done(st, data, len, ev) ||
+	    proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	pthread_once(&paths_once, compile_paths);
-	if (jscan_parse(data, len, paths, f, M__N) ||
-	    f[M_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
-		return;
-	}
-	if (f[M_ERROR].type != JSCAN_ABSENT ||
-	    jscan_str_eq(&f[M_OBJECT], "error")) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[M_META].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without meta_info");
+		proto__bad_shape(ev, "event without meta_info");
 		return;
 	}
-	if (f[M_PROMPT].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[M_PROMPT]);
-	int32_t cum = -1;
-	if (f[M_COMPLETION].type == JSCAN_INT)
-		cum = (int32_t)jscan_int(&f[M_COMPLETION]);
+	ev->prompt_tokens = proto__count(&f[M_PROMPT]);
+	int32_t cum = proto__count(&f[M_COMPLETION]);
 	/* Cumulative unless the server runs with incremental output: then
 	 * output_ids holds fewer ids than completion_tokens counts. */
 	int cumulative = text_cumulative;
@@ -119,36 +84,21 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 			st->text_seen = n;
 	}
 	if (cum >= 0) {
-		ev->tokens = cum - st->last_completion_tokens;
-		if (ev->tokens < 0)
-			ev->tokens = 0;
-		st->last_completion_tokens = cum;
+		ev->tokens = proto__count_delta(st, cum);
 		ev->completion_tokens = cum;
 	} else if (!cumulative && f[M_IDS].type == JSCAN_ARRAY) {
 		ev->tokens = (int32_t)f[M_IDS].count;
 	}
-	if (f[M_FINISH].type != JSCAN_ABSENT &&
-	    f[M_FINISH].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
-	/* A chunk that adds no token (the final one repeating the count) is
-	 * not a token event: TTFT/ITL count only chunks with tokens. */
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
+	if (proto__present(&f[M_FINISH]))
+		proto__finished(st, ev);
+	/* The final chunk repeating the count is no token event. */
+	proto__kind_by_tokens(ev);
 }
 
 static void sglang_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
 	proto__meta_event(st, data, len, ev, 1);
-}
-
-static int meta_complete(const struct proto_stream *st)
-{
-	return st->saw_done || st->saw_finish;
 }
 
 const struct proto_ops proto_sglang_generate = {
@@ -160,5 +110,5 @@ const struct proto_ops proto_sglang_generate = {
 		  "-> exact deltas; meta_info.prompt_tokens",
 	.build_body = sglang_body,
 	.on_event = sglang_event,
-	.complete = meta_complete,
+	.complete = proto__complete_on_done_or_finish,
 };

@@ -10,41 +10,26 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 static int tgi_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	if (p->prompt_ids)
 		return -EINVAL; /* TGI takes text only */
 	json_t *o = json_object();
 	json_t *par = json_object();
-	json_object_set_new(o, "inputs", json_string(p->prompt));
-	json_object_set_new(par, "max_new_tokens", json_integer(p->max_tokens));
-	json_object_set_new(par, "details", json_true());
+	proto__body_str(o, "inputs", p->prompt);
+	proto__body_int(par, "max_new_tokens", p->max_tokens);
+	proto__body_flag(par, "details", 1);
 	if (!isnan(p->temperature) && p->temperature > 0) {
-		json_object_set_new(par, "do_sample", json_true());
-		json_object_set_new(par, "temperature",
-				    json_real(p->temperature));
+		proto__body_flag(par, "do_sample", 1);
+		proto__body_real(par, "temperature", p->temperature);
 	}
 	json_object_set_new(o, "parameters", par);
-	json_object_set_new(o, "stream", json_true());
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+	proto__body_flag(o, "stream", 1);
+	return proto__body_finish(o, p, out);
 }
 
 enum { T_ERROR, T_TOKEN, T_TEXT, T_SPECIAL, T_GENERATED, T_DETAILS,
@@ -61,72 +46,32 @@ static struct jscan_path paths[T__N] = {
 	[T_INPUT_LEN] = {.path = {"details", "input_length"}, .depth = 2},
 	[T_ROOT] = {.depth = 0},
 };
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	jscan_compile(paths, T__N);
-}
+static struct proto__fields fields = {
+	.paths = paths, .n = T__N, .root = T_ROOT, .error = T_ERROR,
+	.object = -1,
+};
 
 static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 		      struct proto_event *ev)
 {
 	struct jscan_field f[T__N];
-	pthread_once(&paths_once, compile_paths);
-	memset(ev, 0, sizeof(*ev));
-	ev->tokens = -1;
-	ev->prompt_tokens = ev->completion_tokens = -1;
-	if (jscan_parse(data, len, paths, f, T__N) ||
-	    f[T_ROOT].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "unparsable event: %.*s", (int)(len < 60 ? len : 60),
-			 data);
+	proto__event_init(ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[T_ERROR].type != JSCAN_ABSENT) {
-		json_error_t jerr;
-		json_t *root = json_loadb(data, len, 0, &jerr);
-		proto__error_event(root, ev);
-		json_decref(root);
-		return;
-	}
 	if (f[T_TOKEN].type != JSCAN_OBJECT) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error), "event without token");
+		proto__bad_shape(ev, "event without token");
 		return;
 	}
 	ev->kind = PEV_TOKEN;
 	ev->tokens = 1;
-	if (f[T_TEXT].type == JSCAN_STRING && f[T_SPECIAL].type != JSCAN_TRUE) {
-		size_t n = jscan_str_len(&f[T_TEXT]);
-		ev->text_bytes = (uint32_t)n;
-		if (st->text && n) {
-			char *tmp = malloc(n);
-			if (tmp) {
-				jscan_str_copy(&f[T_TEXT], tmp);
-				buf_append(st->text, tmp, n);
-				free(tmp);
-			}
-		}
-	}
-	if (f[T_GENERATED].type != JSCAN_ABSENT &&
-	    f[T_GENERATED].type != JSCAN_NULL) {
-		ev->finished = 1;
-		st->saw_finish = 1;
-	}
+	if (f[T_SPECIAL].type != JSCAN_TRUE) /* EOS: counted, no text */
+		ev->text_bytes = (uint32_t)proto__text(st, &f[T_TEXT], 0);
+	if (proto__present(&f[T_GENERATED]))
+		proto__finished(st, ev);
 	if (f[T_DETAILS].type == JSCAN_OBJECT) {
-		if (f[T_GEN_TOKENS].type == JSCAN_INT)
-			ev->completion_tokens =
-				(int32_t)jscan_int(&f[T_GEN_TOKENS]);
-		if (f[T_INPUT_LEN].type == JSCAN_INT)
-			ev->prompt_tokens = (int32_t)jscan_int(&f[T_INPUT_LEN]);
+		ev->completion_tokens = proto__count(&f[T_GEN_TOKENS]);
+		ev->prompt_tokens = proto__count(&f[T_INPUT_LEN]);
 	}
-}
-
-static int tgi_complete(const struct proto_stream *st)
-{
-	return st->saw_finish;
 }
 
 const struct proto_ops proto_tgi = {
@@ -141,5 +86,5 @@ const struct proto_ops proto_tgi = {
 		  "details.generated_tokens",
 	.build_body = tgi_body,
 	.on_event = tgi_event,
-	.complete = tgi_complete,
+	.complete = proto__complete_on_finish,
 };

@@ -13,14 +13,11 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "proto/jscan.h"
-#include "proto/proto.h"
+#include "proto/adapter.h"
+#include "proto/body.h"
 
 #define TRITON_NAME_MAX 64 /* bytes of one tensor name */
 
@@ -44,20 +41,19 @@ static struct names nm = {
 	"text_output", "num_output_tokens", "num_input_tokens",
 };
 
+/* The output names point into nm: recompiled whenever nm changes. */
 enum { X_ERROR, X_TEXT, X_NOUT, X_NIN, X_ROOT, X__N };
-static struct jscan_path paths[X__N];
-static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
-
-static void compile_paths(void)
-{
-	memset(paths, 0, sizeof(paths));
-	paths[X_ERROR] = (struct jscan_path){.path = {"error"}, .depth = 1};
-	paths[X_TEXT] = (struct jscan_path){.path = {nm.text_out}, .depth = 1};
-	paths[X_NOUT] = (struct jscan_path){.path = {nm.n_out}, .depth = 1};
-	paths[X_NIN] = (struct jscan_path){.path = {nm.n_in}, .depth = 1};
-	paths[X_ROOT] = (struct jscan_path){.path = {NULL}, .depth = 0};
-	jscan_compile(paths, X__N);
-}
+static struct jscan_path paths[X__N] = {
+	[X_ERROR] = {{"error"}, 1},
+	[X_TEXT] = {{nm.text_out}, 1},
+	[X_NOUT] = {{nm.n_out}, 1},
+	[X_NIN] = {{nm.n_in}, 1},
+	[X_ROOT] = {{NULL}, 0},
+};
+static struct proto__fields fields = {
+	.paths = paths, .n = X__N, .root = X_ROOT, .error = X_ERROR,
+	.object = -1,
+};
 
 /* The first input (or output) of arr whose name is one of cands. */
 static int pick(json_t *arr, const char *const *cands, char *out)
@@ -126,14 +122,13 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 		n.n_in[0] = '\0';
 	if (!n.n_out[0])
 		n.ret_out[0] = '\0';
-	pthread_once(&paths_once, compile_paths);
 	nm = n;
 	/* Unused path names must not be empty keys that match "". */
 	if (!nm.n_out[0])
 		memcpy(nm.n_out, "\x01", 2);
 	if (!nm.n_in[0])
 		memcpy(nm.n_in, "\x01", 2);
-	compile_paths();
+	proto__fields_compile(&fields);
 	*can_force = nm.min_tok[0] != '\0';
 	*exact_counts = nm.ret_out[0] != '\0';
 	rc = 0;
@@ -144,59 +139,37 @@ out:
 
 void proto_triton_reset(void)
 {
-	pthread_once(&paths_once, compile_paths);
 	nm = defaults;
-	compile_paths();
+	proto__fields_compile(&fields);
 }
 
 static int triton_body(const struct proto_params *p, struct buf *out)
 {
-	int rc = 0;
-	char *s = NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, nm.text_in, json_string(p->prompt));
-	json_object_set_new(o, nm.max_tok, json_integer(p->max_tokens));
+	if (proto__body_prompt(o, nm.text_in, NULL, p)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	proto__body_int(o, nm.max_tok, p->max_tokens);
 	if (p->ignore_eos && nm.min_tok[0])
-		json_object_set_new(o, nm.min_tok, json_integer(p->max_tokens));
-	if (nm.stream[0])
-		json_object_set_new(o, nm.stream, json_true());
-	if (nm.ret_out[0])
-		json_object_set_new(o, nm.ret_out, json_true());
-	if (nm.ret_in[0] && nm.n_in[0] != '\x01')
-		json_object_set_new(o, nm.ret_in, json_true());
-	if (!isnan(p->temperature) && nm.temperature[0])
-		json_object_set_new(o, nm.temperature,
-				    json_real(p->temperature));
-	if ((rc = proto__merge_extra(o, p->extra_body)))
-		goto out;
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s || buf_puts(out, s))
-		rc = -ENOMEM;
-out:
-	free(s);
-	json_decref(o);
-	return rc;
+		proto__body_int(o, nm.min_tok, p->max_tokens);
+	proto__body_flag(o, nm.stream, nm.stream[0]);
+	proto__body_flag(o, nm.ret_out, nm.ret_out[0]);
+	proto__body_flag(o, nm.ret_in, nm.ret_in[0] && nm.n_in[0] != '\x01');
+	if (nm.temperature[0])
+		proto__body_real(o, nm.temperature, p->temperature);
+	return proto__body_finish(o, p, out);
 }
 
 static void triton_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
 	struct jscan_field f[X__N];
-	pthread_once(&paths_once, compile_paths);
 	proto__event_init(ev);
-	if (jscan_parse(data, len, paths, f, X__N) ||
-	    f[X_ROOT].type != JSCAN_OBJECT) {
-		proto__bad_event(data, len, ev);
+	if (proto__fields_parse(&fields, data, len, f, ev))
 		return;
-	}
-	if (f[X_ERROR].type != JSCAN_ABSENT) {
-		proto__error_from(data, len, ev);
-		return;
-	}
 	if (f[X_TEXT].type != JSCAN_STRING) {
-		ev->kind = PEV_BAD;
-		snprintf(ev->error, sizeof(ev->error),
-			 "event without %s", nm.text_out);
+		proto__bad_shape(ev, "event without %s", nm.text_out);
 		return;
 	}
 	ev->text_bytes = (uint32_t)proto__text(st, &f[X_TEXT], 0);
@@ -206,12 +179,8 @@ static void triton_event(struct proto_stream *st, const char *data,
 			ev->tokens = 0;
 		st->last_completion_tokens += ev->tokens;
 	}
-	if (f[X_NIN].type == JSCAN_INT)
-		ev->prompt_tokens = (int32_t)jscan_int(&f[X_NIN]);
-	if (ev->tokens > 0 || (ev->tokens < 0 && ev->text_bytes > 0))
-		ev->kind = PEV_TOKEN;
-	else
-		ev->kind = PEV_USAGE;
+	ev->prompt_tokens = proto__count(&f[X_NIN]);
+	proto__kind_by_tokens(ev);
 }
 
 /* No end marker: the chunked body's clean end is the end (a dropped

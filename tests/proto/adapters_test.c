@@ -259,8 +259,42 @@ static void test_flavour_bodies(void)
 	ASSERT_STR_EQ(proto_sglang_chat.default_path, "/v1/chat/completions");
 }
 
+
+/* Token-id prompts: arrays where the API takes them, refused where not. */
+static void test_prompt_ids(void)
+{
+	static const int32_t ids[] = {11, 22, 33};
+	struct proto_params p = {
+		.model = "m", .prompt = NULL, .prompt_ids = ids,
+		.n_prompt_ids = 3, .max_tokens = 4, .temperature = NAN,
+	};
+	static const struct { const char *api, *key; } takes[] = {
+		{"openai-completions", "prompt"}, {"sglang-generate", "input_ids"},
+		{"lmdeploy-generate", "input_ids"}, {"llamacpp", "prompt"},
+	};
+	for (size_t i = 0; i < sizeof(takes) / sizeof(takes[0]); i++) {
+		const struct proto_ops *o = proto_find(takes[i].api);
+		ASSERT_TRUE(o != NULL);
+		json_t *j = body_of(o, &p);
+		json_t *a = json_object_get(j, takes[i].key);
+		ASSERT_TRUE(json_is_array(a));
+		ASSERT_EQ(json_array_size(a), 3);
+		ASSERT_EQ(json_integer_value(json_array_get(a, 2)), 33);
+		json_decref(j);
+	}
+	static const char *refuse[] = {"openai-chat", "tgi", "ollama"};
+	for (size_t i = 0; i < 3; i++) {
+		struct buf b;
+		buf_init(&b, 0);
+		ASSERT_TRUE(proto_find(refuse[i])->build_body(&p, &b) < 0);
+		ASSERT_EQ(b.len, 0);
+		buf_free(&b);
+	}
+}
+
 int main(void)
 {
+	TEST_RUN(test_prompt_ids);
 	TEST_RUN(test_completions_continuous_usage);
 	TEST_RUN(test_chat_role_chunk_and_reasoning);
 	TEST_RUN(test_openai_errors);
