@@ -162,6 +162,11 @@ static json_t *distributed_json(const struct run_output *out)
 				    json_real((double)k->clock_offset_ns / 1e3));
 		json_object_set_new(h, "clock_rtt_us",
 				    json_real((double)k->clock_rtt_ns / 1e3));
+		json_object_set_new(h, "t0_skew_same_host_us",
+				    k->t0_skew_ns == INT64_MIN
+					    ? json_null()
+					    : json_real((double)k->t0_skew_ns /
+							1e3));
 		json_object_set_new(h, "measured_requests",
 				    json_integer((json_int_t)k->n_recs));
 		json_object_set_new(h, "not_run",

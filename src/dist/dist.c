@@ -156,6 +156,10 @@ void dist_finalize(int rc)
 	if (D.mpi) {
 		fflush(stdout);
 		fflush(stderr);
+		/* The run is over: when Open MPI ends the job (a rank exited
+		 * non-zero), its SIGTERM must end us, not start a drain. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (D.lost)
 			/* Receives from dead ranks are still posted: finalize
 			 * would wait for them forever. */
@@ -336,25 +340,25 @@ int dist_start(int64_t lead_ns, int64_t *t0_mono_ns, int64_t *t0_wall_ns)
 		if ((D.rank == 0 || D.rank == r) &&
 		    sync_one(r, &D.offset_ns, &rtt))
 			return -EIO;
+	int64_t t0w = D.rank == 0 ? clock_wall_ns() + lead_ns : 0;
+	if (MPI_Bcast(&t0w, sizeof(t0w), MPI_BYTE, 0, MPI_COMM_WORLD) !=
+	    MPI_SUCCESS)
+		return -EIO;
+	*t0_wall_ns = t0w;
+	*t0_mono_ns = t0w - D.offset_ns;
 	/* Every rank learns every rank's clock facts (for the results). */
-	int64_t mine[2] = {own - D.offset_ns, rtt};
+	int64_t mine[3] = {own - D.offset_ns, rtt, *t0_mono_ns};
 	int64_t *all = xcalloc((size_t)D.size, sizeof(mine));
 	int rc = MPI_Allgather(mine, sizeof(mine), MPI_BYTE, all,
 			       sizeof(mine), MPI_BYTE, MPI_COMM_WORLD);
 	if (rc == MPI_SUCCESS && D.ranks)
 		for (int r = 0; r < D.size; r++) {
-			D.ranks[r].clock_offset_ns = all[2 * r];
-			D.ranks[r].clock_rtt_ns = all[2 * r + 1];
+			D.ranks[r].clock_offset_ns = all[3 * r];
+			D.ranks[r].clock_rtt_ns = all[3 * r + 1];
+			D.ranks[r].t0_mono_ns = all[3 * r + 2];
 		}
 	free(all);
-	int64_t t0w = D.rank == 0 ? clock_wall_ns() + lead_ns : 0;
-	if (rc != MPI_SUCCESS ||
-	    MPI_Bcast(&t0w, sizeof(t0w), MPI_BYTE, 0, MPI_COMM_WORLD) !=
-		    MPI_SUCCESS)
-		return -EIO;
-	*t0_wall_ns = t0w;
-	*t0_mono_ns = t0w - D.offset_ns;
-	return 0;
+	return rc == MPI_SUCCESS ? 0 : -EIO;
 #else
 	return -EIO;
 #endif
@@ -468,8 +472,22 @@ static int gather_recv(const volatile sig_atomic_t *stop, double drain_s,
 			deadline = now + (int64_t)((drain_s +
 						    DIST_REPORT_GRACE_S) *
 						   1e9);
-		if (deadline >= 0 && now >= deadline)
-			break;
+		if (deadline >= 0 && now >= deadline) {
+			/* Give up on the silent ranks; bytes already
+			 * flowing are still received. */
+			int flowing = 0;
+			for (int r = 1; r < n; r++)
+				if (st[r] == G_HDR) {
+					MPI_Cancel(&q[r]);
+					MPI_Request_free(&q[r]);
+					st[r] = G_DONE;
+					pending--;
+				} else if (st[r] == G_DATA) {
+					flowing = 1;
+				}
+			if (!flowing)
+				break;
+		}
 		if (!progressed) {
 			struct timespec ts = {0, DIST_POLL_NS};
 			nanosleep(&ts, NULL);

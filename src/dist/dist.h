@@ -35,6 +35,8 @@ struct dist_rank {
 	uint64_t digest;          /* its schedule digest */
 	int64_t clock_offset_ns;  /* its wall clock minus rank 0's (est.) */
 	int64_t clock_rtt_ns;     /* median ping-pong round trip */
+	int64_t t0_mono_ns;       /* its t0 on its monotonic clock
+				     (comparable only on one host) */
 	int reported;             /* rank 0: its gather bytes arrived */
 	int32_t status;           /* its gather status: 0 ok, else failed */
 };

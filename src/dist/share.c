@@ -238,6 +238,10 @@ size_t share_merge(struct run_output *out, struct dist_blob *blobs,
 		rr[r].cap = ranks[r].cap;
 		rr[r].clock_offset_ns = ranks[r].clock_offset_ns;
 		rr[r].clock_rtt_ns = ranks[r].clock_rtt_ns;
+		rr[r].t0_skew_ns =
+			strcmp(ranks[r].host, ranks[0].host)
+				? INT64_MIN
+				: ranks[r].t0_mono_ns - ranks[0].t0_mono_ns;
 	}
 	rr[0].self = out->self;
 	rr[0].interrupted = out->interrupted;

@@ -94,6 +94,9 @@ struct run_rank {
 	int64_t clock_offset_ns; /* its wall clock minus rank 0's (est.) */
 	int64_t clock_rtt_ns;    /* ping-pong round trip (offset error is at
 				    most half of it) */
+	int64_t t0_skew_ns;      /* its t0 minus rank 0's on the shared
+				    monotonic clock: only on rank 0's host
+				    (INT64_MIN elsewhere) */
 	size_t n_recs;           /* measured records it returned */
 	size_t n_not_run;        /* ids of its share recorded not_sent by
 				    rank 0 (did not run or report) */
