@@ -556,8 +556,9 @@ static int auto_threads(const struct run_opts *o)
 		t = 1;
 	/* One loop holds hundreds of streams; more threads than needed only
 	 * add scheduling noise. */
-	long want = o->concurrency > 0 ? (long)((o->concurrency + 255) / 256)
-				       : t;
+	/* this rank's share of the cap (all of it in one process) */
+	long long c = o->concurrency / dist_size();
+	long want = o->concurrency > 0 ? (long)((c + 255) / 256) : t;
 	if (want < t)
 		t = want;
 	return (int)(t < 1 ? 1 : t);
