@@ -20,7 +20,7 @@
 #define DIST_MAX_PAYLOAD ((size_t)8 << 30) /* bytes one rank may send */
 #define DIST_SYNC_ROUNDS 31       /* ping-pongs per rank (median) */
 #define DIST_T0_LEAD_NS (100 * 1000000LL) /* t0 this far after the vote */
-#define DIST_REPORT_GRACE_S 2.0   /* after a stop: wait this much beyond
+#define DIST_REPORT_GRACE_S 1.0   /* after a stop: wait this much beyond
 				     the drain time for other ranks */
 
 /* One rank as the others know it after dist_vote / dist_start. */

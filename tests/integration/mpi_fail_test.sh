@@ -13,6 +13,9 @@ grep -q MPI_Init_thread "$INFBENCH" 2>/dev/null ||
 command -v mpirun >/dev/null 2>&1 ||
 	{ echo "  SKIP: no mpirun (MPI=1 sh scripts/deps.sh)"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# SANITIZE builds: Open MPI's own allocations are not ours to report.
+: "${LSAN_OPTIONS:=suppressions=$PWD/tests/dist/mpi-lsan.supp:fast_unwind_on_malloc=0}"
+export LSAN_OPTIONS OMPI_MCA_mca_base_component_disable_dlclose=1
 MPIRUN="mpirun --oversubscribe --bind-to none"
 
 check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
