@@ -2,14 +2,18 @@
 #   make                          build ./infbench
 #   make test                     unit + integration tests
 #   make SANITIZE=address,undefined test
+#   make MPI=1 [test]             ./infbench-mpi: distributed runs under
+#                                 mpirun/srun (Open MPI; docs/DISTRIBUTED.md)
 #   make demo                     the main job on the built-in simulated server
 #   make bench                    benchmark programs (print figures)
 #   make fuzz                     short libFuzzer runs of the parsers (clang)
 
 CC       ?= cc
 SANITIZE ?=
+MPI      ?=
 PKGS     := libcurl jansson yaml-0.1 libpcre2-8 libutf8proc
-BUILD    := build$(if $(SANITIZE),-san)
+BUILD    := build$(if $(MPI),-mpi)$(if $(SANITIZE),-san)
+BIN      := infbench$(if $(MPI),-mpi)$(if $(SANITIZE),-san)
 SHARED   ?= $(abspath ../shared)
 
 CFLAGS_BASE := -std=c17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -25,6 +29,16 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -ldl -lm -pthread
 LDFLAGS += $(LDFLAGS_SAN)
+ifneq ($(MPI),)
+# MPI=1: the same sources with src/dist/ on MPI (pkg-config ompi-c, else
+# the mpicc wrapper's flags); without MPI src/dist/ compiles to no-ops.
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null || \
+	mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null || \
+	mpicc --showme:link 2>/dev/null)
+CFLAGS  += -DINFBENCH_MPI $(MPI_CFLAGS)
+LDLIBS  += $(MPI_LIBS)
+endif
 
 LIB_SRC   := $(sort $(shell find src -name '*.c' ! -path src/main.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -36,11 +50,11 @@ DEPS_OK   := $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit integration demo bench fuzz clean
 
-all: infbench$(if $(SANITIZE),-san)
+all: $(BIN)
 
 # Installs the Debian packages we build against when they are missing.
 $(DEPS_OK): scripts/deps.sh
-	@sh scripts/deps.sh
+	@MPI=$(MPI) sh scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 deps: $(DEPS_OK)
 
@@ -56,7 +70,7 @@ $(BUILD)/libinfbench.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-infbench$(if $(SANITIZE),-san): $(BUILD)/src/main.o $(BUILD)/libinfbench.a
+$(BIN): $(BUILD)/src/main.o $(BUILD)/libinfbench.a
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -71,7 +85,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libinfbench.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinfbench.a $(LDLIBS)
 
 test: all $(TEST_BIN)
-	@INFBENCH=./infbench$(if $(SANITIZE),-san) BUILD=$(BUILD) \
+	@INFBENCH=./$(BIN) BUILD=$(BUILD) \
 		SHARED=$(SHARED) sh tests/run.sh $(TEST_BIN)
 
 demo: all
@@ -84,6 +98,7 @@ fuzz:
 	@sh tests/fuzz/run.sh
 
 clean:
-	rm -rf build build-san infbench infbench-san
+	rm -rf build build-san build-mpi build-mpi-san infbench infbench-san \
+		infbench-mpi infbench-mpi-san
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

@@ -28,6 +28,7 @@
 #include "core/msg.h"
 #include "core/version.h"
 #include "core/xmalloc.h"
+#include "dist/dist.h"
 #include "engine/run.h"
 #include "net/client.h"
 #include "proto/detect.h"
@@ -559,8 +560,9 @@ static int auto_threads(const struct run_opts *o)
 		t = 1;
 	/* One loop holds hundreds of streams; more threads than needed only
 	 * add scheduling noise. */
-	long want = o->concurrency > 0 ? (long)((o->concurrency + 255) / 256)
-				       : t;
+	/* this rank's share of the cap (all of it in one process) */
+	long long c = o->concurrency / dist_size();
+	long want = o->concurrency > 0 ? (long)((c + 255) / 256) : t;
 	if (want < t)
 		t = want;
 	return (int)(t < 1 ? 1 : t);
@@ -604,7 +606,15 @@ int cmd_run(int argc, char **argv)
 	long long max_ctx = 0;
 	struct wl_ctx wl = {0};
 	struct wl_in wli = {0};
+	/* Distributed runs: what this rank was doing when it gave up, for
+	 * rank 0's record of its share (dist/dist.h). */
+	const char *stage = "parsing its options";
+	const char *dwhy = NULL;
 
+	if (dist_init(&dwhy)) {
+		errorf("run: %s", dwhy);
+		return EXIT_USAGE;
+	}
 	opts_preset(&o);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&out, 0, sizeof(out));
@@ -629,6 +639,9 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	msg_level = o.quiet ? MSG_QUIET : o.verbose ? MSG_VERBOSE : MSG_NORMAL;
+	if (dist_rank() > 0 && msg_level == MSG_NORMAL)
+		msg_level = MSG_QUIET; /* rank 0 speaks for all; errors stay */
+	stage = "validating its options";
 
 	/* Validation: one line naming the problem. */
 	if (!o.url) {
@@ -661,6 +674,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.concurrency < 0 || o.warmup < 0) {
 		errorf("run: --concurrency and --warmup must be >= 0");
+		goto out;
+	}
+	if (o.concurrency > 0 && o.concurrency < dist_size()) {
+		errorf("run: --concurrency %lld is below the %d MPI ranks: each "
+		       "rank needs at least one stream",
+		       o.concurrency, dist_size());
 		goto out;
 	}
 	if (!(o.rate > 0)) {
@@ -773,6 +792,7 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(meta, "server", server);
 	model = o.model ? xstrdup(o.model) : NULL;
 	rc = EXIT_FAIL;
+	stage = "reaching the server (API detection, model discovery)";
 	cfg.api = detect_select(o.api, base, path, hdrs, o.insecure,
 				o.wait_ready_s, server);
 	if (!cfg.api)
@@ -817,6 +837,7 @@ int cmd_run(int argc, char **argv)
 	cfg.verbose = o.verbose;
 
 	/* The workload plan: lengths, prompts, trace arrivals per id. */
+	stage = "building the workload plan";
 	wli = (struct wl_in){"run", &run_cmd, &o.wl, &cfg, cfg.api, base,
 			     model, hdrs, o.insecure,
 			     opts_given(&run_cmd, "rate"), o.duration_s > 0};
@@ -829,7 +850,7 @@ int cmd_run(int argc, char **argv)
 		cfg.num_requests = plan_count(wl.plan);
 	cfg.save_text = o.save_text || wl.tok; /* tokenizer output counts */
 
-	if (o.save) {
+	if (o.save && dist_rank() == 0) { /* only rank 0 writes files */
 		result = o.result ? xstrdup(o.result) : default_result_path();
 		if (o.csv) {
 			csv = xstrdup(o.csv);
@@ -854,13 +875,15 @@ int cmd_run(int argc, char **argv)
 	tc.weights_bytes = o.weights_gb * 1e9;
 	tc.kv_bytes_per_token = o.kv_bytes_per_token;
 	tc.kv_pool_tokens = o.kv_pool_tokens;
-	tel = rtel_new(&tc);
+	/* Telemetry and scraping run once, on rank 0. */
+	tel = dist_rank() == 0 ? rtel_new(&tc) : NULL;
 
 	notef("run: %s %s, model %s, %s requests, %d thread%s", cfg.api->name,
 	      gen_url, model ? model : "(none)",
 	      o.duration_s > 0 ? "duration-bound" : "count-bound", cfg.threads,
 	      cfg.threads == 1 ? "" : "s");
-	if (rtel_start(tel)) {
+	stage = "starting telemetry";
+	if (tel && rtel_start(tel)) {
 		errorf("run: interrupted before the load started (idle "
 		       "baseline): nothing measured, no results written");
 		rc = EXIT_INTERRUPTED;
@@ -872,11 +895,24 @@ int cmd_run(int argc, char **argv)
 	 * window summaries are computed as readings arrive, so the window
 	 * must open before the engine starts. */
 	int64_t win_begin = clock_now_ns(), wall_begin = clock_wall_ns();
-	rtel_window_begin(tel, win_begin);
+	if (tel)
+		rtel_window_begin(tel, win_begin);
 	int erc = run_execute(&cfg, &out, &err);
 	int64_t win_end = clock_now_ns();
-	rtel_window_end(tel, win_end);
-	rtel_stop(tel);
+	if (tel) {
+		rtel_window_end(tel, win_end);
+		rtel_stop(tel);
+	}
+	if (dist_rank() > 0) {
+		/* Its records went to rank 0, which reports them and any
+		 * failure (its exit code says so); a non-zero exit here
+		 * would make Open MPI abort rank 0 mid-report. */
+		if (erc)
+			errorf("run: rank %d (%s): %s", dist_rank(),
+			       dist_host(), err ? err : "failed");
+		rc = EXIT_OK;
+		goto out;
+	}
 	if (erc) {
 		errorf("run: %s", err ? err : "failed");
 		if (!out.n)
@@ -929,7 +965,17 @@ int cmd_run(int argc, char **argv)
 			csv, o.max_error_rate, tel, &rr);
 	if (out.interrupted && rc == EXIT_OK)
 		rc = EXIT_INTERRUPTED;
+	if ((out.n_not_run || dist_lost()) && rc == EXIT_OK)
+		rc = EXIT_FAIL; /* part of the schedule was not run */
 out:
+	if (dist_pending()) {
+		/* Failed before its run: still take part, so rank 0 records
+		 * this rank's share as not run instead of waiting. */
+		char *why = xasprintf("failed while %s (see its stderr)",
+				      stage);
+		dist_absent(why);
+		free(why);
+	}
 	rtel_free(tel);
 	run_output_free(&out);
 	wl_free(&wl);
@@ -946,5 +992,6 @@ out:
 	free(result);
 	free(csv);
 	opts_free(&run_cmd, &o);
+	dist_finalize(rc);
 	return rc;
 }

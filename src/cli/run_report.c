@@ -140,6 +140,76 @@ void report_add_workload(json_t *c, const struct run_config *cfg)
 	json_object_set_new(c, "seed", json_integer((json_int_t)cfg->seed));
 }
 
+/* run.distributed: one object per MPI rank (host, share, clock offset,
+ * what it returned, its own self-check) and what was not run. */
+static json_t *distributed_json(const struct run_output *out)
+{
+	json_t *d = json_object(), *hosts = json_array(), *lost = json_array();
+	for (int r = 0; r < out->n_ranks; r++) {
+		const struct run_rank *k = &out->ranks[r];
+		json_t *h = json_object();
+		json_object_set_new(h, "rank", json_integer(r));
+		json_object_set_new(h, "host", json_string(k->host));
+		json_object_set_new(h, "ran", json_boolean(k->runs));
+		json_object_set_new(h, "reported", json_boolean(k->reported));
+		json_object_set_new(h, "failed", json_boolean(k->status != 0));
+		json_object_set_new(h, "reason", k->why[0] ? json_string(k->why)
+							   : json_null());
+		json_object_set_new(h, "threads", json_integer(k->threads));
+		json_object_set_new(h, "concurrency_share",
+				    json_integer(k->cap));
+		json_object_set_new(h, "clock_offset_us",
+				    json_real((double)k->clock_offset_ns / 1e3));
+		json_object_set_new(h, "clock_rtt_us",
+				    json_real((double)k->clock_rtt_ns / 1e3));
+		json_object_set_new(h, "t0_skew_same_host_us",
+				    k->t0_skew_ns == INT64_MIN
+					    ? json_null()
+					    : json_real((double)k->t0_skew_ns /
+							1e3));
+		json_object_set_new(h, "measured_requests",
+				    json_integer((json_int_t)k->n_recs));
+		json_object_set_new(h, "not_run",
+				    json_integer((json_int_t)k->n_not_run));
+		json_object_set_new(h, "interrupted",
+				    json_boolean(k->interrupted));
+		json_t *c = json_object();
+		json_object_set_new(c, "client_limited",
+				    json_boolean(k->self.client_limited));
+		json_object_set_new(c, "reason",
+				    k->self.client_limited
+					    ? json_string(k->self.why)
+					    : json_null());
+		json_object_set_new(c, "send_lateness_p99_us",
+				    json_real((double)k->self.lateness_p99_ns /
+					      1e3));
+		json_object_set_new(c, "client_cpu_s", json_real(k->self.cpu_s));
+		json_object_set_new(c, "client_busy_fraction",
+				    json_real(k->self.cpu_busy_frac));
+		json_object_set_new(h, "client_check", c);
+		json_array_append_new(hosts, h);
+		if (!k->reported)
+			json_array_append_new(lost, json_integer(r));
+	}
+	json_object_set_new(d, "ranks", json_integer(out->n_ranks));
+	json_object_set_new(d, "hosts", hosts);
+	json_object_set_new(d, "not_run_requests",
+			    json_integer((json_int_t)out->n_not_run));
+	json_object_set_new(d, "unreported_ranks", lost);
+	json_object_set_new(
+		d, "t0",
+		json_string("rank 0's wall clock + 100 ms after the start "
+			    "vote, mapped onto each rank's monotonic clock "
+			    "with its measured offset (error <= rtt/2)"));
+	json_object_set_new(
+		d, "merge",
+		json_string("records of every rank sorted by id; ids without "
+			    "a record are not_sent naming their rank; "
+			    "client_check: sums and maxima, send lateness p99 "
+			    "= max over ranks"));
+	return d;
+}
+
 void report_add_meta(json_t *meta, int argc, char **argv,
 		     const struct run_config *cfg, const struct run_output *out,
 		     const char *model, long long max_ctx, const char *label)
@@ -169,6 +239,10 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 	json_object_set_new(meta, "config", c);
 	json_object_set_new(meta, "t0_unix_s",
 			    json_real((double)out->t0_wall_ns / 1e9));
+	json_object_set_new(meta, "ranks",
+			    json_integer(out->n_ranks > 0 ? out->n_ranks : 1));
+	if (out->n_ranks > 1 && out->ranks)
+		json_object_set_new(meta, "distributed", distributed_json(out));
 
 	const struct run_selfcheck *sc = &out->self;
 	json_t *s = json_object();
@@ -346,6 +420,18 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 	/* The error rate counts what reached the server: requests never sent
 	 * or cancelled by an interrupt are not server failures. */
 	size_t unsent = s.outcomes[REC_NOT_SENT] + s.outcomes[REC_CANCELLED];
+	for (int r = 0; r < out->n_ranks && out->ranks; r++) {
+		const struct run_rank *k = &out->ranks[r];
+		if (!k->runs || !k->reported || k->status)
+			warnf("rank %d (%s) %s: %s; %zu of its requests "
+			      "recorded not_sent",
+			      r, k->host,
+			      !k->runs       ? "did not run"
+			      : !k->reported ? "did not report"
+					     : "failed",
+			      k->why[0] ? k->why : "no reason given",
+			      k->n_not_run);
+	}
 	size_t attempted = s.corr.attempts;
 	size_t failed = s.failed - unsent;
 	double err_rate =
@@ -353,10 +439,10 @@ int report_run(const struct summary_config *c, const struct run_output *out,
 	if (failed)
 		warnf("%zu of %zu requests failed (%.1f%%)", failed, attempted,
 		      err_rate * 100);
-	if (unsent)
+	if (unsent > out->n_not_run)
 		warnf("%zu requests not completed because the run was "
 		      "interrupted (recorded as not_sent/cancelled)",
-		      unsent);
+		      unsent - out->n_not_run);
 	if (rc == EXIT_OK && err_rate > max_error_rate) {
 		errorf("error rate %.1f%% exceeds --max-error-rate %.1f%%",
 		       err_rate * 100, max_error_rate * 100);

@@ -15,6 +15,8 @@
 #include "core/clock.h"
 #include "core/msg.h"
 #include "core/xmalloc.h"
+#include "dist/dist.h"
+#include "dist/share.h"
 #include "net/client.h"
 #include "proto/ndjson.h"
 #include "proto/sse.h"
@@ -74,9 +76,13 @@ struct phase {
 	int64_t t0;               /* monotonic ns at the phase's t0 */
 	const int64_t *arrivals;  /* per id (ns from t0), NULL = all at 0 */
 	long long n_total;        /* ids [0, n_total) */
+	int id_base, id_stride;   /* this rank's ids: base + stride * k
+				     (rank, ranks; 0, 1 in one process) */
 	int64_t end_issue;        /* absolute ns: no new sends after; -1 */
 	int warmup;
 	int nworkers;
+	int worker_base;          /* global index of worker 0 (ranks before
+				     this one hold the lower indexes) */
 	long long concurrency;    /* total cap, 0 = none */
 };
 
@@ -109,7 +115,8 @@ struct worker {
 	size_t busy;
 	struct rec *recs;
 	size_t nrecs, cap_recs;
-	long long k_next;    /* next local index: id = idx + k * nworkers */
+	long long k_next;    /* next local index: id = base + stride *
+				(idx + k * nworkers) */
 	int exhausted;
 	int head_blocked;    /* the due request waited for a slot */
 	int64_t *late;
@@ -121,6 +128,15 @@ struct worker {
 	struct http_client_stats cst;
 	char *err;
 };
+
+/* The k-th request id of worker w: its rank's ids (base + stride * j),
+ * of which it takes every nworkers-th. */
+static long long worker_id(const struct worker *w, long long k)
+{
+	const struct phase *ph = w->ph;
+	return ph->id_base +
+	       (long long)ph->id_stride * (w->idx + k * ph->nworkers);
+}
 
 static struct rec *slot_rec(struct slot *s)
 {
@@ -298,7 +314,7 @@ static size_t push_rec(struct worker *w, long long id)
 	struct rec *r = &w->recs[w->nrecs];
 	rec_init(r, (uint32_t)id);
 	r->warmup = (uint8_t)w->ph->warmup;
-	r->worker = w->idx;
+	r->worker = w->ph->worker_base + w->idx;
 	return w->nrecs++;
 }
 
@@ -379,7 +395,7 @@ static int64_t issue_due(struct worker *w)
 {
 	const struct phase *ph = w->ph;
 	while (!w->exhausted) {
-		long long id = w->idx + w->k_next * ph->nworkers;
+		long long id = worker_id(w, w->k_next);
 		if (id >= ph->n_total) {
 			w->exhausted = 1;
 			break;
@@ -442,7 +458,7 @@ static void mark_unsent(struct worker *w)
 	const struct phase *ph = w->ph;
 	if (ph->end_issue < 0 || ph->arrivals) {
 		for (;; w->k_next++) {
-			long long id = w->idx + w->k_next * ph->nworkers;
+			long long id = worker_id(w, w->k_next);
 			if (id >= ph->n_total)
 				break;
 			size_t ri = push_rec(w, id);
@@ -639,6 +655,8 @@ static int run_phase(struct phase *ph, struct http_client **pool,
 					      : 0;
 		sc->timer_lag_mean_ns =
 			wakes ? sc->timer_lag_mean_ns / (double)wakes : 0;
+		sc->stamp_n = cbs;
+		sc->timer_n = wakes;
 		int64_t *all = xmalloc((nl ? nl : 1) * sizeof(int64_t));
 		size_t k = 0;
 		for (int i = 0; i < nw; i++) {
@@ -692,15 +710,103 @@ static void judge_client(struct run_selfcheck *sc, int threads)
 	sc->client_limited = 1;
 }
 
+/* The measured ids and their arrivals (ns from t0, NULL = all at t0):
+ * a trace's, a rate schedule's, or open-ended (--duration closed loop).
+ * *own gets the array to free. */
+static void measured_schedule(const struct run_config *cfg,
+			      const struct plan *plan, struct phase *ph,
+			      int64_t **own)
+{
+	int finite_rate = cfg->arrivals.rate > 0 && !isinf(cfg->arrivals.rate);
+	*own = NULL;
+	if (plan_arrivals(plan)) {
+		/* Trace replay: the trace's own arrival times and count. */
+		ph->n_total = plan_count(plan);
+		ph->arrivals = plan_arrivals(plan);
+	} else if (cfg->duration_s > 0) {
+		if (finite_rate) {
+			size_t n;
+			*own = sched_until(&cfg->arrivals, cfg->duration_s, &n);
+			ph->n_total = (long long)n;
+		} else {
+			ph->n_total = 1LL << 40; /* until the clock runs out */
+		}
+	} else {
+		ph->n_total = cfg->num_requests;
+		if (finite_rate) {
+			*own = xmalloc((size_t)ph->n_total * sizeof(int64_t));
+			sched_fixed(&cfg->arrivals, (size_t)ph->n_total, *own);
+		}
+	}
+	if (!ph->arrivals)
+		ph->arrivals = *own;
+}
+
+/* Distributed: send this rank's output to rank 0, which merges every
+ * rank's (dist/share.h) and re-judges the merged self-check. Other ranks
+ * keep nothing. rc/err: this rank's failure so far, passed on to rank 0. */
+static void gather_ranks(const struct run_config *cfg, const struct phase *ph,
+			 int open_ended, struct run_output *out, int rc,
+			 const char *err)
+{
+	struct pack_w pw;
+	struct dist_blob *blobs = NULL;
+	pack_w_init(&pw, DIST_MAX_PAYLOAD);
+	if (dist_rank() != 0) {
+		share_pack(&pw, out);
+		if (pw.err) {
+			errorf("rank %d: results exceed %zu bytes: not sent",
+			       dist_rank(), (size_t)DIST_MAX_PAYLOAD);
+			buf_reset(&pw.b);
+			rc = -ENOBUFS;
+			err = "its results exceeded the gather cap";
+		}
+	}
+	dist_gather(pw.b.data, pw.b.len, rc ? 1 : 0, rc ? err : NULL,
+		    &stop_level, cfg->drain_timeout_s, &blobs);
+	pack_w_free(&pw);
+	if (dist_rank() != 0) {
+		run_output_free(out); /* rank 0 owns them now */
+		return;
+	}
+	struct share_sched sc = {
+		.plan = ph->plan,
+		.n_fill = open_ended ? 0 : ph->n_total,
+		.arrivals = ph->arrivals,
+	};
+	size_t dup = share_merge(out, blobs, dist_ranks(), dist_size(), &sc);
+	dist_blobs_free(blobs, dist_size());
+	ASSERT(dup == 0 && "two ranks ran the same request id");
+	out->self.client_limited = 0;
+	out->self.why[0] = '\0';
+	judge_client(&out->self, out->threads > 0 ? out->threads : 1);
+	for (int r = 0; r < out->n_ranks && !out->self.client_limited; r++)
+		if (out->ranks[r].self.client_limited) {
+			char *why = xasprintf("rank %d (%s): %s", r,
+					      out->ranks[r].host,
+					      out->ranks[r].self.why);
+			out->self.client_limited = 1;
+			snprintf(out->self.why, sizeof(out->self.why), "%s",
+				 why);
+			free(why);
+		}
+	out->duration_ns = 0;
+	for (size_t i = out->n_warmup; i < out->n; i++)
+		if (out->recs[i].t_done_ns > out->duration_ns)
+			out->duration_ns = out->recs[i].t_done_ns;
+}
+
 int run_execute(const struct run_config *cfg, struct run_output *out,
 		char **err)
 {
-	int rc = 0;
+	int rc = 0, voted = 0, runs = 0;
+	int rank = dist_rank(), size = dist_size();
 	int64_t *arrivals = NULL;
 	struct http_client *pool[RUN_MAX_WORKERS] = {NULL};
 	struct plan *own = NULL;
 	const struct plan *plan = cfg->plan;
 	memset(out, 0, sizeof(*out));
+	out->n_ranks = 1;
 	http_global_init();
 	stop_level = 0;
 	if (!plan) {
@@ -718,9 +824,21 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		plan = own;
 	}
 
+	/* This rank's share of the concurrency cap (all of it in one
+	 * process); its workers split it further. */
+	long long cap = cfg->concurrency > 0
+				? share_cap(cfg->concurrency, rank, size)
+				: 0;
+	if (cfg->concurrency > 0 && cap == 0) {
+		*err = xasprintf("--concurrency %lld leaves rank %d without a "
+				 "stream (%d ranks)",
+				 cfg->concurrency, rank, size);
+		rc = -EINVAL;
+		goto out;
+	}
 	int nw = cfg->threads > 0 ? cfg->threads : 1;
-	if (cfg->concurrency > 0 && nw > cfg->concurrency)
-		nw = (int)cfg->concurrency;
+	if (cap > 0 && nw > cap)
+		nw = (int)cap;
 	if (nw > RUN_MAX_WORKERS)
 		nw = RUN_MAX_WORKERS;
 	struct http_client_config hc = {
@@ -730,41 +848,11 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		.verbose = cfg->verbose > 1,
 	};
 	for (int i = 0; i < nw; i++) {
-		long long cap = cfg->concurrency > 0
-					? cfg->concurrency / nw +
-						  (i < cfg->concurrency % nw)
-					: 0;
-		hc.max_connections = cap > 0 ? cap + 16 : 1024;
+		long long wcap = cap > 0 ? cap / nw + (i < cap % nw) : 0;
+		hc.max_connections = wcap > 0 ? wcap + 16 : 1024;
 		pool[i] = http_client_new(&hc, err);
 		if (!pool[i]) {
 			rc = -EIO;
-			goto out;
-		}
-	}
-
-	if (cfg->warmup > 0) {
-		/* Same workers and clients as the measurement, so every
-		 * worker's connections are open before t0. */
-		struct phase wp = {
-			.cfg = cfg,
-			.plan = plan,
-			.t0 = clock_now_ns(),
-			.n_total = cfg->warmup,
-			.end_issue = -1,
-			.warmup = 1,
-			.nworkers = cfg->warmup < nw ? (int)cfg->warmup : nw,
-			.concurrency = cfg->concurrency > 0 &&
-						       cfg->concurrency < cfg->warmup
-					       ? cfg->concurrency
-					       : cfg->warmup,
-		};
-		if ((rc = run_phase(&wp, pool, out, NULL, err)))
-			goto out;
-		/* Warm-up records keep times on their own phase clock; they
-		 * are flagged and excluded from every statistic. */
-		out->n_warmup = out->n;
-		if (stop_level) {
-			out->interrupted = 1;
 			goto out;
 		}
 	}
@@ -773,54 +861,99 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		.cfg = cfg,
 		.plan = plan,
 		.end_issue = -1,
+		.id_base = rank,
+		.id_stride = size,
 		.nworkers = nw,
-		.concurrency = cfg->concurrency,
+		.concurrency = cap,
 	};
 	int finite_rate = cfg->arrivals.rate > 0 && !isinf(cfg->arrivals.rate);
-	if (plan_arrivals(plan)) {
-		/* Trace replay: the trace's own arrival times and count. */
-		ph.n_total = plan_count(plan);
-		ph.arrivals = plan_arrivals(plan);
-	} else if (cfg->duration_s > 0) {
-		if (finite_rate) {
-			size_t n;
-			arrivals = sched_until(&cfg->arrivals, cfg->duration_s,
-					       &n);
-			ph.n_total = (long long)n;
-		} else {
-			ph.n_total = 1LL << 40; /* until the clock runs out */
-		}
-	} else {
-		ph.n_total = cfg->num_requests;
-		if (finite_rate) {
-			arrivals = xmalloc((size_t)ph.n_total * sizeof(int64_t));
-			sched_fixed(&cfg->arrivals, (size_t)ph.n_total,
-				    arrivals);
+	int open_ended = cfg->duration_s > 0 && !finite_rate &&
+			 !plan_arrivals(plan);
+	measured_schedule(cfg, plan, &ph, &arrivals);
+
+	/* Every rank says whether it can run and which schedule it has. */
+	char vwhy[DIST_WHY_MAX] = "";
+	struct dist_vote_in vote = {
+		.present = 1,
+		.threads = nw,
+		.cap = cap,
+		.digest = size > 1 ? share_digest(plan, ph.n_total, ph.arrivals,
+						  cfg->warmup)
+				   : 0,
+	};
+	voted = 1;
+	if (dist_vote(&vote, &runs, vwhy, sizeof(vwhy))) {
+		*err = xstrdup(vwhy);
+		rc = -EIO;
+		runs = 0;
+	} else if (!runs) {
+		errorf("rank %d (%s) does not run: %s", rank, dist_host(),
+		       dist_ranks()[rank].why);
+	}
+	for (int r = 0; r < rank; r++)
+		ph.worker_base += dist_ranks() ? dist_ranks()[r].threads : 0;
+
+	long long wshare = share_count(cfg->warmup, rank, size);
+	if (runs && wshare > 0) {
+		/* Same workers and clients as the measurement, so every
+		 * worker's connections are open before t0. */
+		struct phase wp = ph;
+		wp.t0 = clock_now_ns();
+		wp.arrivals = NULL;
+		wp.n_total = cfg->warmup;
+		wp.end_issue = -1;
+		wp.warmup = 1;
+		wp.nworkers = wshare < nw ? (int)wshare : nw;
+		wp.concurrency = cap > 0 && cap < wshare ? cap : wshare;
+		if ((rc = run_phase(&wp, pool, out, NULL, err)))
+			runs = 0;
+		/* Warm-up records keep times on their own phase clock; they
+		 * are flagged and excluded from every statistic. */
+		out->n_warmup = out->n;
+		if (stop_level) {
+			out->interrupted = 1;
+			runs = 0;
 		}
 	}
-	if (!ph.arrivals)
-		ph.arrivals = arrivals;
+
+	/* A common t0 slightly ahead: after a barrier and a clock offset
+	 * measurement when there are several ranks. */
+	int64_t t0_mono, t0_wall;
+	if (dist_start(size > 1 ? DIST_T0_LEAD_NS : 2 * NS_PER_MS, &t0_mono,
+		       &t0_wall) &&
+	    !rc) {
+		*err = xstrdup("clock synchronisation between ranks failed");
+		rc = -EIO;
+		runs = 0;
+	}
 	out->threads = ph.nworkers;
-	/* Workers start on a common t0 slightly ahead. */
-	ph.t0 = clock_now_ns() + 2 * NS_PER_MS;
-	if (cfg->duration_s > 0 && !finite_rate && !plan_arrivals(plan))
-		ph.end_issue = ph.t0 + (int64_t)(cfg->duration_s * 1e9);
-	out->t0_wall_ns = clock_wall_ns() + 2 * NS_PER_MS;
-	size_t first = out->n;
-	rc = run_phase(&ph, pool, out, &out->self, err);
-	out->self.wall_s = (double)(clock_now_ns() - ph.t0) / 1e9;
-	struct rusage ru;
-	if (!getrusage(RUSAGE_SELF, &ru))
-		out->self.peak_rss_kib = ru.ru_maxrss;
-	judge_client(&out->self, ph.nworkers);
-	if (stop_level)
-		out->interrupted = 1;
-	qsort(out->recs + first, out->n - first, sizeof(*out->recs),
-	      cmp_rec_id);
-	for (size_t i = first; i < out->n; i++)
-		if (out->recs[i].t_done_ns > out->duration_ns)
-			out->duration_ns = out->recs[i].t_done_ns;
+	if (runs) {
+		ph.t0 = t0_mono;
+		if (open_ended && cfg->duration_s > 0)
+			ph.end_issue = ph.t0 + (int64_t)(cfg->duration_s * 1e9);
+		out->t0_wall_ns = t0_wall;
+		size_t first = out->n;
+		rc = run_phase(&ph, pool, out, &out->self, err);
+		out->self.wall_s = (double)(clock_now_ns() - ph.t0) / 1e9;
+		struct rusage ru;
+		if (!getrusage(RUSAGE_SELF, &ru))
+			out->self.peak_rss_kib = ru.ru_maxrss;
+		judge_client(&out->self, ph.nworkers);
+		if (stop_level)
+			out->interrupted = 1;
+		qsort(out->recs + first, out->n - first, sizeof(*out->recs),
+		      cmp_rec_id);
+		for (size_t i = first; i < out->n; i++)
+			if (out->recs[i].t_done_ns > out->duration_ns)
+				out->duration_ns = out->recs[i].t_done_ns;
+	} else if (rank == 0) {
+		out->t0_wall_ns = t0_wall;
+	}
+	if (size > 1)
+		gather_ranks(cfg, &ph, open_ended, out, rc, *err);
 out:
+	if (!voted)
+		dist_absent(*err ? *err : "could not start its run");
 	for (int i = 0; i < RUN_MAX_WORKERS; i++)
 		http_client_free(pool[i]);
 	free(arrivals);
@@ -836,7 +969,10 @@ void run_output_free(struct run_output *out)
 		rec_free(&out->recs[i]);
 	free(out->recs);
 	free(out->tok_counts);
+	free(out->ranks);
 	out->recs = NULL;
 	out->tok_counts = NULL;
+	out->ranks = NULL;
 	out->n = 0;
+	out->n_warmup = 0;
 }

@@ -5,7 +5,10 @@
  * interrupt protocol (first Ctrl-C stops issuing and drains in-flight
  * requests for a bounded time, a second cancels them) and the client
  * self-check. Every request of the plan ends in exactly one outcome record;
- * none is dropped. Knows nothing of output formats.
+ * none is dropped. Under MPI (dist/dist.h) each rank runs the ids
+ * id = rank (mod ranks) of the same plan from a common t0 and rank 0
+ * merges every rank's records (dist/share.h). Knows nothing of output
+ * formats.
  */
 #ifndef INFBENCH_ENGINE_RUN_H
 #define INFBENCH_ENGINE_RUN_H
@@ -70,8 +73,35 @@ struct run_selfcheck {
 	double cpu_us_per_chunk;
 	double cpu_busy_frac;        /* cpu_s / (wall_s * threads) */
 	long peak_rss_kib;           /* process peak resident memory */
+	uint64_t stamp_n;            /* samples behind stamp_delay_mean_ns */
+	uint64_t timer_n;            /* samples behind timer_lag_mean_ns */
 	int client_limited;          /* thresholds exceeded */
 	char why[256];               /* which threshold, when limited */
+};
+
+#define RUN_HOST_MAX 64  /* = DIST_HOST_MAX */
+#define RUN_WHY_MAX 256  /* = DIST_WHY_MAX */
+
+/* One rank of a distributed run, as rank 0 saw it. */
+struct run_rank {
+	char host[RUN_HOST_MAX];
+	int runs;                /* ran its share */
+	int reported;            /* its records reached rank 0 */
+	int status;              /* 0, or it failed mid-run (why) */
+	char why[RUN_WHY_MAX];   /* why it did not run / report / finish */
+	int threads;
+	long long cap;           /* its concurrency share, 0 = none */
+	int64_t clock_offset_ns; /* its wall clock minus rank 0's (est.) */
+	int64_t clock_rtt_ns;    /* ping-pong round trip (offset error is at
+				    most half of it) */
+	int64_t t0_skew_ns;      /* its t0 minus rank 0's on the shared
+				    monotonic clock: only on rank 0's host
+				    (INT64_MIN elsewhere) */
+	size_t n_recs;           /* measured records it returned */
+	size_t n_not_run;        /* ids of its share recorded not_sent by
+				    rank 0 (did not run or report) */
+	int interrupted;
+	struct run_selfcheck self; /* its own self-check */
 };
 
 struct run_output {
@@ -83,14 +113,23 @@ struct run_output {
 	int64_t duration_ns; /* measurement window D (anchors.md §5.11) */
 	int interrupted;     /* stopped by a signal: partial results */
 	int64_t t0_wall_ns;  /* wall clock at t0, for labels */
-	int threads;
-	struct run_selfcheck self;
+	int threads;         /* worker threads (all ranks) */
+	struct run_selfcheck self; /* merged over ranks: sums, max, and the
+				      max of the ranks' p99 lateness */
+	int n_ranks;         /* 1, or the MPI ranks of a distributed run */
+	struct run_rank *ranks; /* rank 0 with n_ranks > 1: per rank; owned */
+	size_t n_not_run;    /* measured requests recorded not_sent because
+				their rank did not run or report */
 };
 
 /* Run the plan (cfg->plan: lengths, prompts and, for trace replay, the
  * arrival times that replace cfg->arrivals). Returns 0 (also when interrupted: see out->interrupted) or
  * a negative errno with *err set (caller frees) when the run could not
- * start. out->recs is owned by the caller: run_output_free. */
+ * start. out->recs is owned by the caller: run_output_free.
+ * Distributed (dist_size() > 1, every rank calls it): this rank runs its
+ * share; on rank 0 out holds the merged records of all ranks (other ranks'
+ * out is empty). A rank that cannot run its share still takes part in the
+ * protocol and rank 0 records its share as not_sent. */
 int run_execute(const struct run_config *cfg, struct run_output *out,
 		char **err);
 void run_output_free(struct run_output *out);
