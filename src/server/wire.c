@@ -257,10 +257,12 @@ int wire_openai_error_event(struct buf *b, const char *msg, const char *type,
 	RET(rc);
 }
 
-int wire_openai_error_json(struct buf *b, const char *msg, const char *type,
-			   const char *param, int code)
+/* `"message":M,"type":T,"param":P|null,"code":N` (compact), shared by the
+ * nested OpenAI error body and the flat pydantic one. */
+static int put_error_fields(struct buf *b, const char *msg, const char *type,
+			    const char *param, int code)
 {
-	int rc = PUT(b, "{\"error\":{\"message\":");
+	int rc = PUT(b, "\"message\":");
 	rc |= put_str(b, msg);
 	rc |= PUT(b, ",\"type\":");
 	rc |= put_str(b, type);
@@ -271,6 +273,14 @@ int wire_openai_error_json(struct buf *b, const char *msg, const char *type,
 		rc |= PUT(b, "null");
 	rc |= PUT(b, ",\"code\":");
 	rc |= put_i64(b, code);
+	return rc;
+}
+
+int wire_openai_error_json(struct buf *b, const char *msg, const char *type,
+			   const char *param, int code)
+{
+	int rc = PUT(b, "{\"error\":{");
+	rc |= put_error_fields(b, msg, type, param, code);
 	rc |= PUT(b, "}}");
 	RET(rc);
 }
@@ -591,17 +601,8 @@ int wire_error_json(struct buf *b, enum wire_err_shape shape, const char *msg,
 	case WIRE_ERR_TGI:
 		return wire_tgi_error_json(b, msg, type);
 	case WIRE_ERR_FLAT: /* pydantic ErrorResponse */
-		rc |= PUT(b, "{\"object\":\"error\",\"message\":");
-		rc |= put_str(b, msg);
-		rc |= PUT(b, ",\"type\":");
-		rc |= put_str(b, type);
-		rc |= PUT(b, ",\"param\":");
-		if (param)
-			rc |= put_str(b, param);
-		else
-			rc |= PUT(b, "null");
-		rc |= PUT(b, ",\"code\":");
-		rc |= put_i64(b, code);
+		rc |= PUT(b, "{\"object\":\"error\",");
+		rc |= put_error_fields(b, msg, type, param, code);
 		rc |= PUT(b, "}");
 		break;
 	case WIRE_ERR_MESSAGE:
