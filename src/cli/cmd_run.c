@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/load_opts.h"
 #include "cli/opts.h"
 #include "cli/run_report.h"
 #include "cli/run_telemetry.h"
@@ -77,15 +78,7 @@ static const struct opt run_table[] = {
 	{"model", 'm', OPT_STR, O(model), NULL, "NAME",
 	 "model name (default: first entry of /v1/models or TGI /info)", NULL,
 	 NULL},
-	{"input-len", 'i', OPT_STR, O(input_len), "1024", "DIST",
-	 "prompt tokens: N | N,N,.. | uniform:LO:HI | normal:M:SD | "
-	 "lognormal:M:SD",
-	 "random-input-len", NULL},
-	{"output-len", 'o', OPT_STR, O(output_len), "128", "DIST",
-	 "output tokens (max_tokens), same forms as --input-len",
-	 "random-output-len", NULL},
-	{"num-requests", 'n', OPT_INT, O(num_requests), "1000", "N",
-	 "measured requests", "num-prompts", NULL},
+	LOAD_LEN_OPTS(struct run_opts),
 	{"duration", 'd', OPT_DURATION, O(duration_s), NULL, "TIME",
 	 "run for this long instead of a request count", NULL, NULL},
 	{"warmup", 0, OPT_INT, O(warmup), "0", "N",
@@ -98,11 +91,7 @@ static const struct opt run_table[] = {
 	 "open loop: requests per second on absolute deadlines (inf = all "
 	 "at once)",
 	 "request-rate", NULL},
-	{"arrival", 0, OPT_STR, O(arrival), "poisson", "KIND",
-	 "arrival process for --rate: poisson | gamma:K | constant", NULL,
-	 NULL},
-	{"burstiness", 0, OPT_DOUBLE, O(burstiness), NULL, "K",
-	 "vLLM spelling of --arrival gamma:K", NULL, NULL},
+	LOAD_ARRIVAL_OPTS(struct run_opts),
 	{"seed", 's', OPT_INT, O(seed), "0", "N",
 	 "seed for lengths, prompts and arrivals", NULL, NULL},
 	{"threads", 't', OPT_STR, O(threads), "auto", "N|auto",
@@ -157,14 +146,7 @@ static const struct opt run_table[] = {
 	{"meta", 0, OPT_LIST, O(meta), NULL, "KEY=VALUE",
 	 "record KEY=VALUE under run.meta in the results (repeatable; sweep "
 	 "passes a launched configuration's settings)", NULL, NULL},
-	{"percentiles", 0, OPT_STR, O(percentiles), "50,90,95,99,99.9", "LIST",
-	 "percentiles to report", "metric-percentiles", NULL},
-	{"percentile-metrics", 0, OPT_STR, O(percentile_metrics),
-	 "ttft,tpot,itl,e2el", "LIST", "metrics given percentile keys", NULL,
-	 NULL},
-	{"slo", 0, OPT_STR, O(slo), NULL, "SPEC",
-	 "goodput SLOs in ms, e.g. ttft:200,tpot:50,e2el:1000", "goodput",
-	 NULL},
+	LOAD_REPORT_OPTS(struct run_opts),
 	{"max-error-rate", 0, OPT_DOUBLE, O(max_error_rate), "1", "X",
 	 "exit 3 when failed/attempted exceeds X (0..1)", NULL, NULL},
 	{"metrics-url", 0, OPT_STR, O(metrics_url), NULL, "URL|none",
@@ -660,14 +642,6 @@ int cmd_run(int argc, char **argv)
 		       proto_names());
 		goto out;
 	}
-	if (dist_parse(o.input_len, &cfg.in_dist, &why)) {
-		errorf("run: --input-len '%s': %s", o.input_len, why);
-		goto out;
-	}
-	if (dist_parse(o.output_len, &cfg.out_dist, &why)) {
-		errorf("run: --output-len '%s': %s", o.output_len, why);
-		goto out;
-	}
 	if (o.duration_s <= 0 && o.num_requests <= 0) {
 		errorf("run: --num-requests must be > 0 (or give --duration)");
 		goto out;
@@ -682,24 +656,10 @@ int cmd_run(int argc, char **argv)
 		       o.concurrency, dist_size());
 		goto out;
 	}
-	if (!(o.rate > 0)) {
-		errorf("run: --rate must be > 0 (use inf for all at once)");
+	if (load_opts_parse("run", &run_cmd, o.input_len, o.output_len,
+			    o.arrival, o.burstiness, o.rate, &cfg.in_dist,
+			    &cfg.out_dist, &cfg.arrivals))
 		goto out;
-	}
-	if (sched_parse(o.arrival, &cfg.arrivals)) {
-		errorf("run: --arrival '%s': expected poisson, gamma:K or "
-		       "constant",
-		       o.arrival);
-		goto out;
-	}
-	if (opts_given(&run_cmd, "burstiness")) {
-		char spec[64];
-		snprintf(spec, sizeof(spec), "gamma:%g", o.burstiness);
-		if (!(o.burstiness > 0) || sched_parse(spec, &cfg.arrivals)) {
-			errorf("run: --burstiness must be > 0");
-			goto out;
-		}
-	}
 	if (isinf(o.rate) && o.concurrency == 0 && o.duration_s > 0) {
 		errorf("run: --duration needs --rate or --concurrency (an "
 		       "unbounded closed loop never ends)");

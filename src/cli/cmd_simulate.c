@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/load_opts.h"
 #include "cli/opts.h"
 #include "cli/run_report.h"
 #include "cli/sim_job.h"
@@ -80,15 +81,7 @@ static const struct opt simulate_table[] = {
 	{"max-model-len", 0, OPT_INT, O(max_model_len), "0", "N",
 	 "prompt + output cap (0 = the model's max_position)",
 	 "max-total-tokens", NULL},
-	{"input-len", 'i', OPT_STR, O(input_len), "1024", "DIST",
-	 "prompt tokens: N | N,N,.. | uniform:LO:HI | normal:M:SD | "
-	 "lognormal:M:SD",
-	 "random-input-len", NULL},
-	{"output-len", 'o', OPT_STR, O(output_len), "128", "DIST",
-	 "output tokens (max_tokens), same forms as --input-len",
-	 "random-output-len", NULL},
-	{"num-requests", 'n', OPT_INT, O(num_requests), "1000", "N",
-	 "measured requests", "num-prompts", NULL},
+	LOAD_LEN_OPTS(struct simulate_opts),
 	{"warmup", 0, OPT_INT, O(warmup), "0", "N",
 	 "warm-up requests, simulated as their own phase and excluded",
 	 "num-warmups", NULL},
@@ -98,11 +91,7 @@ static const struct opt simulate_table[] = {
 	{"rate", 'r', OPT_DOUBLE, O(rate), "inf", "R",
 	 "open loop: requests per second (inf = all at t=0)", "request-rate",
 	 NULL},
-	{"arrival", 0, OPT_STR, O(arrival), "poisson", "KIND",
-	 "arrival process for --rate: poisson | gamma:K | constant", NULL,
-	 NULL},
-	{"burstiness", 0, OPT_DOUBLE, O(burstiness), NULL, "K",
-	 "vLLM spelling of --arrival gamma:K", NULL, NULL},
+	LOAD_ARRIVAL_OPTS(struct simulate_opts),
 	{"seed", 's', OPT_INT, O(seed), "0", "N",
 	 "seed for lengths and arrivals (same lengths as `infbench run`)",
 	 NULL, NULL},
@@ -117,14 +106,7 @@ static const struct opt simulate_table[] = {
 	{"label", 'l', OPT_STR, O(label), NULL, "NAME",
 	 "row name in the table and results (default: SIM <engine>)", NULL,
 	 NULL},
-	{"percentiles", 0, OPT_STR, O(percentiles), "50,90,95,99,99.9", "LIST",
-	 "percentiles to report", "metric-percentiles", NULL},
-	{"percentile-metrics", 0, OPT_STR, O(percentile_metrics),
-	 "ttft,tpot,itl,e2el", "LIST", "metrics given percentile keys", NULL,
-	 NULL},
-	{"slo", 0, OPT_STR, O(slo), NULL, "SPEC",
-	 "goodput SLOs in ms, e.g. ttft:200,tpot:50,e2el:1000", "goodput",
-	 NULL},
+	LOAD_REPORT_OPTS(struct simulate_opts),
 	{"quiet", 'q', OPT_BOOL, O(quiet), "0", NULL, "only errors on stderr",
 	 NULL, NULL},
 	WL_OPTS(struct simulate_opts, wl),
@@ -206,7 +188,6 @@ int cmd_simulate(int argc, char **argv)
 	json_t *meta = NULL;
 	char *err = NULL, *label = NULL;
 	int rc = EXIT_USAGE;
-	const char *why;
 	struct wl_ctx wlc = {0};
 	struct wl_in wli = {0};
 
@@ -225,14 +206,10 @@ int cmd_simulate(int argc, char **argv)
 	    apply_knobs(&o, &job.cfg))
 		goto out;
 	struct run_config *wl = &job.wl;
-	if (dist_parse(o.input_len, &wl->in_dist, &why)) {
-		errorf("simulate: --input-len '%s': %s", o.input_len, why);
+	if (load_opts_parse("simulate", &simulate_cmd, o.input_len,
+			    o.output_len, o.arrival, o.burstiness, o.rate,
+			    &wl->in_dist, &wl->out_dist, &wl->arrivals))
 		goto out;
-	}
-	if (dist_parse(o.output_len, &wl->out_dist, &why)) {
-		errorf("simulate: --output-len '%s': %s", o.output_len, why);
-		goto out;
-	}
 	if (o.num_requests < 1 || o.num_requests > 100000000) {
 		errorf("simulate: --num-requests must be within 1..100M");
 		goto out;
@@ -243,29 +220,10 @@ int cmd_simulate(int argc, char **argv)
 		       "0..100M");
 		goto out;
 	}
-	if (!(o.rate > 0)) {
-		errorf("simulate: --rate must be > 0 (use inf for all at "
-		       "once)");
-		goto out;
-	}
 	if (o.concurrency > 0 && !isinf(o.rate)) {
 		errorf("simulate: give either --concurrency (closed loop) or "
 		       "--rate (open loop), not both");
 		goto out;
-	}
-	if (sched_parse(o.arrival, &wl->arrivals)) {
-		errorf("simulate: --arrival '%s': expected poisson, gamma:K or "
-		       "constant",
-		       o.arrival);
-		goto out;
-	}
-	if (opts_given(&simulate_cmd, "burstiness")) {
-		char spec[64];
-		snprintf(spec, sizeof(spec), "gamma:%g", o.burstiness);
-		if (!(o.burstiness > 0) || sched_parse(spec, &wl->arrivals)) {
-			errorf("simulate: --burstiness must be > 0");
-			goto out;
-		}
 	}
 	if (report_cfg_parse(&rcfg, o.percentiles, o.percentile_metrics,
 			     o.slo))
