@@ -39,6 +39,7 @@ struct h1_resp {
 	int state;
 	int no_body;            /* 1xx/204/304 or a HEAD request */
 	int head_req;
+	int got_head;           /* H1_HEAD was returned */
 	int saw_te;             /* a Transfer-Encoding header was seen */
 	uint64_t left;          /* bytes left in this chunk or the body */
 	size_t head_bytes;      /* bytes of head so far (capped) */
@@ -53,7 +54,7 @@ void h1_resp_init(struct h1_resp *p, int head_req);
 
 /* Parse from buf[0..n). Returns the next event and sets *used to the bytes
  * consumed (0 < *used <= n, except H1_MORE with n == 0 and H1_ERROR).
- * For H1_BODY, *body/*body_len give the body bytes; they lie inside
+ * For H1_BODY, *body and *body_len give the body bytes; they lie inside
  * buf[0..*used), which may have been rewritten to join chunk payloads
  * (buf is modified; only the body span is meaningful afterwards). Call
  * again with buf + *used, n - *used until H1_MORE or H1_DONE; after

@@ -43,6 +43,7 @@ for drv in tests/fuzz/*_fuzz.c; do
 	corpus="$OUT/corpus/$name"
 	mkdir -p "$corpus"
 	seeds="tests/fuzz/corpus/${name%_fuzz}"
+	[ -d "$seeds" ] || seeds="tests/fuzz/corpus/$name"
 	[ -d "$seeds" ] || seeds=
 	echo "fuzz: $name for ${FUZZ_SECONDS}s"
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
