@@ -45,6 +45,7 @@ struct run_opts {
 	struct opt_list headers;
 	char *api_key_env;
 	int insecure;
+	char *http_client;
 	double connect_timeout_s, first_token_timeout_s, timeout_s;
 	double drain_timeout_s, wait_ready_s;
 	int ignore_eos, min_tokens, continuous_usage, save_text, save;
@@ -108,6 +109,11 @@ static const struct opt run_table[] = {
 	 NULL},
 	{"insecure", 'k', OPT_BOOL, O(insecure), "0", NULL,
 	 "do not verify TLS certificates", NULL, NULL},
+	{"http-client", 0, OPT_STR, O(http_client), "auto", "auto|native|curl",
+	 "HTTP transport: native (infbench's own HTTP/1.1 reader, plain "
+	 "http:// only) or libcurl (TLS, proxies); auto = native for http:// "
+	 "when no proxy variable is set",
+	 NULL, NULL},
 	{"connect-timeout", 0, OPT_DURATION, O(connect_timeout_s), "10s", NULL,
 	 "TCP/TLS connect timeout", NULL, NULL},
 	{"first-token-timeout", 0, OPT_DURATION, O(first_token_timeout_s),
@@ -703,6 +709,18 @@ int cmd_run(int argc, char **argv)
 	    bad_optional_pos(o.kv_pool_tokens)) {
 		errorf("run: --weights-gb, --kv-bytes-per-token and "
 		       "--kv-pool-tokens must be finite and > 0");
+		goto out;
+	}
+	if (!strcmp(o.http_client, "auto")) {
+		cfg.transport = HTTP_TRANSPORT_AUTO;
+	} else if (!strcmp(o.http_client, "native")) {
+		cfg.transport = HTTP_TRANSPORT_NATIVE;
+	} else if (!strcmp(o.http_client, "curl")) {
+		cfg.transport = HTTP_TRANSPORT_CURL;
+	} else {
+		errorf("run: --http-client must be auto, native or curl, not "
+		       "'%s'",
+		       o.http_client);
 		goto out;
 	}
 	cfg.arrivals.rate = o.rate;

@@ -271,6 +271,13 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 	json_object_set_new(s, "client_busy_fraction",
 			    json_real(sc->cpu_busy_frac));
 	json_object_set_new(s, "chunks", json_integer((json_int_t)sc->chunks));
+	json_object_set_new(s, "http_client",
+			    json_string(sc->native_transfers && sc->curl_transfers
+						? "mixed"
+					: sc->curl_transfers ? "curl"
+							     : "native"));
+	json_object_set_new(s, "native_connections",
+			    json_integer((json_int_t)sc->connections));
 	json_object_set_new(s, "peak_rss_kib", json_integer(sc->peak_rss_kib));
 	json_object_set_new(meta, "client_check", s);
 }

@@ -631,6 +631,9 @@ static int run_phase(struct phase *ph, struct http_client **pool,
 		if (sc) {
 			sc->cpu_s += (double)w->cpu_ns / 1e9;
 			sc->chunks += w->chunks;
+			sc->native_transfers += w->cst.native_starts;
+			sc->curl_transfers += w->cst.curl_starts;
+			sc->connections += w->cst.native_connects;
 			if (w->cst.stamp_delay_max_ns > sc->stamp_delay_max_ns)
 				sc->stamp_delay_max_ns =
 					w->cst.stamp_delay_max_ns;
@@ -846,6 +849,7 @@ int run_execute(const struct run_config *cfg, struct run_output *out,
 		.timeout_s = cfg->timeout_s,
 		.insecure = cfg->insecure,
 		.verbose = cfg->verbose > 1,
+		.transport = (enum http_transport)cfg->transport,
 	};
 	for (int i = 0; i < nw; i++) {
 		long long wcap = cap > 0 ? cap / nw + (i < cap % nw) : 0;

@@ -53,6 +53,7 @@ struct run_config {
 	const char *extra_body;
 	int insecure;
 	int verbose;
+	int transport;                /* enum http_transport */
 };
 
 /* Client self-check: is the client, not the server, limiting the run? */
@@ -75,6 +76,9 @@ struct run_selfcheck {
 	long peak_rss_kib;           /* process peak resident memory */
 	uint64_t stamp_n;            /* samples behind stamp_delay_mean_ns */
 	uint64_t timer_n;            /* samples behind timer_lag_mean_ns */
+	uint64_t native_transfers;   /* requests per HTTP transport */
+	uint64_t curl_transfers;
+	uint64_t connections;        /* opened by the native transport */
 	int client_limited;          /* thresholds exceeded */
 	char why[256];               /* which threshold, when limited */
 };

@@ -1,4 +1,5 @@
-/* client.c - libcurl multi driven by epoll and a timerfd. */
+/* client.c - the event loop (epoll + timerfd) and the libcurl transport;
+ * the native transport is in native.c. */
 #include "net/client.h"
 
 #include <errno.h>
@@ -13,21 +14,9 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/xmalloc.h"
+#include "net/client_int.h"
 
 #define CLIENT_MAX_EVENTS 256
-
-struct http_client {
-	CURLM *multi;
-	int epfd;
-	int tfd;                 /* timerfd, absolute CLOCK_MONOTONIC */
-	int64_t curl_deadline_ns; /* -1 when curl wants no timer */
-	int64_t armed_ns;         /* what tfd is armed for, -1 none */
-	int64_t t_wake_ns;        /* when the current epoll_wait returned */
-	int watch_fd;
-	size_t active;
-	struct http_client_config cfg;
-	struct http_client_stats st;
-};
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
@@ -53,7 +42,7 @@ static int sock_cb(CURL *e, curl_socket_t s, int what, void *userp,
 	(void)e;
 	struct http_client *cl = userp;
 	struct epoll_event ev = {0};
-	ev.data.fd = s;
+	ev.data.u64 = CLIENT_FD_TAG(s);
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(cl->epfd, EPOLL_CTL_DEL, s, NULL);
 		curl_multi_assign(cl->multi, s, NULL);
@@ -99,7 +88,8 @@ struct http_client *http_client_new(const struct http_client_config *cfg,
 		*err = xasprintf("epoll/timerfd: %s", strerror(errno));
 		goto fail;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = cl->tfd};
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = CLIENT_FD_TAG(cl->tfd)};
 	epoll_ctl(cl->epfd, EPOLL_CTL_ADD, cl->tfd, &ev);
 	cl->multi = curl_multi_init();
 	if (!cl->multi) {
@@ -125,6 +115,7 @@ void http_client_free(struct http_client *cl)
 {
 	if (!cl)
 		return;
+	native_free(cl);
 	if (cl->multi)
 		curl_multi_cleanup(cl->multi);
 	if (cl->epfd >= 0)
@@ -136,7 +127,8 @@ void http_client_free(struct http_client *cl)
 
 int http_client_watch_fd(struct http_client *cl, int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = CLIENT_FD_TAG(fd)};
 	if (epoll_ctl(cl->epfd, EPOLL_CTL_ADD, fd, &ev))
 		return -errno;
 	cl->watch_fd = fd;
@@ -167,12 +159,7 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 {
 	struct http_req *r = ud;
 	int64_t t = clock_now_ns();
-	struct http_client *cl = r->cl;
-	int64_t d = t - cl->t_wake_ns;
-	cl->st.data_cbs++;
-	cl->st.stamp_delay_sum_ns += d;
-	if (d > cl->st.stamp_delay_max_ns)
-		cl->st.stamp_delay_max_ns = d;
+	client_note_data(r->cl, t);
 	size_t len = size * n;
 	if (!r->head_done) { /* HTTP/1.0-style or no blank-line callback */
 		long st = 0;
@@ -187,8 +174,26 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+void client_note_data(struct http_client *cl, int64_t t)
+{
+	int64_t d = t - cl->t_wake_ns;
+	cl->st.data_cbs++;
+	cl->st.stamp_delay_sum_ns += d;
+	if (d > cl->st.stamp_delay_max_ns)
+		cl->st.stamp_delay_max_ns = d;
+}
+
 int http_start(struct http_client *cl, struct http_req *r)
 {
+	r->native = 0;
+	if (native_wants(cl, r)) {
+		int rc = native_start(cl, r);
+		if (!rc)
+			cl->st.native_starts++;
+		if (rc != -EPROTONOSUPPORT)
+			return rc;
+	}
+	cl->st.curl_starts++;
 	if (!r->easy) {
 		r->easy = curl_easy_init();
 		if (!r->easy)
@@ -247,6 +252,10 @@ void http_abort(struct http_client *cl, struct http_req *r)
 {
 	if (!r->active)
 		return;
+	if (r->native) {
+		native_abort(cl, r);
+		return;
+	}
 	curl_multi_remove_handle(cl->multi, r->easy);
 	r->active = 0;
 	cl->active--;
@@ -352,6 +361,9 @@ int http_client_poll(struct http_client *cl, int64_t deadline_ns)
 	int64_t d = deadline_ns;
 	if (cl->curl_deadline_ns >= 0 && (d < 0 || cl->curl_deadline_ns < d))
 		d = cl->curl_deadline_ns;
+	int64_t nd = native_deadline(cl);
+	if (nd >= 0 && (d < 0 || nd < d))
+		d = nd;
 	int64_t now = clock_now_ns();
 	int running, watched = 0;
 	if (d >= 0 && d <= now) {
@@ -369,8 +381,14 @@ int http_client_poll(struct http_client *cl, int64_t deadline_ns)
 			return 0;
 		return -errno;
 	}
+	native_event_begin(cl);
 	for (int i = 0; i < n; i++) {
-		int fd = evs[i].data.fd;
+		uint64_t tag = evs[i].data.u64;
+		if (!(tag & 1)) {
+			native_event(cl, evs[i].data.ptr, evs[i].events);
+			continue;
+		}
+		int fd = (int)(tag >> 1);
 		if (fd == cl->tfd) {
 			uint64_t x;
 			ssize_t rr = read(cl->tfd, &x, sizeof(x));
@@ -406,6 +424,7 @@ int http_client_poll(struct http_client *cl, int64_t deadline_ns)
 					 &running);
 	}
 	drain_done(cl);
+	native_after_poll(cl);
 	return watched;
 }
 

@@ -1,11 +1,13 @@
-/* client.h - streaming HTTP client: libcurl's multi interface on epoll.
+/* client.h - streaming HTTP client: one epoll loop, two transports.
  *
- * Owns one epoll set, one curl multi handle (and so one connection cache:
- * keep-alive, transparent reconnects when a server closes an idle
- * connection), a timerfd for sub-millisecond deadlines, and the dispatch of
- * per-request callbacks. Response bytes are timestamped in the write
- * callback, right after curl read them. Knows nothing of SSE, JSON or
- * statistics. One client per worker thread; not thread-safe.
+ * Owns one epoll set, a timerfd for sub-millisecond deadlines, the
+ * dispatch of per-request callbacks, and two transports behind one API:
+ * infbench's own HTTP/1.1 client for plain http:// (native.c: one recv per
+ * readiness event, a few hundred bytes per connection, its own keep-alive
+ * pool with transparent reconnects) and libcurl's multi interface for
+ * everything else (TLS, proxies, credentials in the URL). Response bytes
+ * are timestamped right after the read that got them. Knows nothing of
+ * SSE, JSON or statistics. One client per worker thread; not thread-safe.
  */
 #ifndef INFBENCH_NET_CLIENT_H
 #define INFBENCH_NET_CLIENT_H
@@ -54,7 +56,21 @@ struct http_req {
 	struct http_client *cl;
 	int active;
 	int head_done;
+	int native;                    /* on the native transport */
+	int retried;                   /* native: resent once on a fresh
+					  connection after a stale one */
+	int queued;                    /* native: completion queued */
+	enum http_result q_res;
+	int64_t t_deadline_ns;         /* native: total timeout, -1 none */
+	void *conn;                    /* native connection */
+	struct http_req *q_prev, *q_next; /* native: start-order list */
 	char errbuf[CURL_ERROR_SIZE];
+};
+
+enum http_transport {
+	HTTP_TRANSPORT_AUTO = 0, /* native for http:// without a proxy */
+	HTTP_TRANSPORT_NATIVE,   /* native whenever the URL allows */
+	HTTP_TRANSPORT_CURL,     /* libcurl always */
 };
 
 struct http_client_config {
@@ -63,6 +79,7 @@ struct http_client_config {
 	int insecure;             /* skip TLS verification */
 	long max_connections;     /* connection cache size (>= streams) */
 	int verbose;              /* curl debug output to stderr */
+	enum http_transport transport;
 };
 
 /* Self-check counters, per client (merge by summing / max). */
@@ -74,6 +91,10 @@ struct http_client_stats {
 	int64_t timer_lag_max_ns;   /* timerfd wake - armed deadline, max */
 	int64_t timer_lag_sum_ns;
 	uint64_t timer_wakes;
+	uint64_t native_starts;     /* transfers per transport */
+	uint64_t curl_starts;
+	uint64_t native_connects;   /* connections opened (native) */
+	uint64_t native_retries;    /* resent after a stale keep-alive */
 };
 
 /* Returns a client or NULL with *err set (caller frees *err). */

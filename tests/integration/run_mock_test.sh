@@ -59,6 +59,23 @@ check "the rest ok (182), none lost" [ "$(o ok)" = 182 ] &&
 	[ "$(json_get $R '.completed + .failed')" = 300 ]
 check "errors array names the 429" \
 	sh -c "jq -r '.errors[]' $R | grep -q 'HTTP 429'"
+check "native HTTP client by default" \
+	[ "$(json_get $R .run.client_check.http_client)" = native ]
+# The same faults through libcurl: the same outcome in every bucket (the
+# cross-check of infbench's own HTTP reader against the library).
+start_server f2 --mock --ttft 2ms --itl 1ms --close-after 3 \
+	--fault-every 429:7 --fault-every 503:11 --fault-every error:13 \
+	--fault-every drop:17 --fault-every garbage:19 --fault-every stall:23
+"$INFBENCH" run --url "$URL_f2" --http-client curl -n 300 -c 8 \
+	--input-len 20 --output-len 20 --timeout 2s --result "$TMP/f2.json" \
+	-q >/dev/null
+check "libcurl run used libcurl" \
+	[ "$(json_get $TMP/f2.json .run.client_check.http_client)" = curl ]
+check "native and libcurl agree on every outcome" \
+	[ "$(jq -cS .outcomes $R)" = "$(jq -cS .outcomes $TMP/f2.json)" ]
+check "native and libcurl agree on tokens" \
+	[ "$(json_get $R .total_output_tokens)" = \
+	  "$(json_get $TMP/f2.json .total_output_tokens)" ]
 "$INFBENCH" run --url "$URL_f" -n 50 -c 4 --input-len 5 --output-len 5 \
 	--timeout 2s --max-error-rate 0.1 --no-save -q >/dev/null 2>&1
 check "--max-error-rate exit 3" [ $? = 3 ]
@@ -78,6 +95,12 @@ check "marked interrupted" [ "$(json_get $R .interrupted)" = true ]
 check "all 500 requests accounted" \
 	[ "$(json_get $R '.outcomes | add')" = 500 ]
 check "in-flight ones cancelled" [ "$(json_get $R .outcomes.cancelled)" = 4 ]
+
+# Keep-alive: 60 requests on 6 streams reuse 6 connections.
+check "keep-alive: 6 connections for 60 requests" \
+	[ "$(json_get $TMP/t.json .run.client_check.native_connections)" -le 7 ]
+"$INFBENCH" run --url "$URL_t" --http-client h2 -n 1 2>/dev/null
+check "bad --http-client -> exit 2" [ $? = 2 ]
 
 # 5. Open loop on absolute deadlines: 100 requests at 50/s take ~2 s.
 "$INFBENCH" run --url "$URL_t" -n 100 --rate 50 --arrival constant \
