@@ -45,6 +45,7 @@ struct serve_opts {
 	char *flavour;
 	long long seed;
 	long long close_after;
+	int reuse_port;
 	double p429, p503, perror, pdrop, pgarbage, pstall;
 	long long fault_after;
 	struct opt_list fault_every;
@@ -122,6 +123,11 @@ static const struct opt serve_table[] = {
 	 "flavor", NULL},
 	{"seed", 0, OPT_INT, O(seed), "0", "N",
 	 "seed for jitter, fault draws and response ids", NULL, NULL},
+	{"reuse-port", 0, OPT_BOOL, O(reuse_port), "0", NULL,
+	 "set SO_REUSEPORT so several servers (e.g. one per core for a "
+	 "client benchmark) share one --port; the kernel spreads "
+	 "connections across them",
+	 NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
 	 "close a keep-alive connection after N responses (0 = never)", NULL,
 	 NULL},
@@ -445,6 +451,7 @@ int cmd_serve(int argc, char **argv)
 	if (o.max_concurrent)
 		cfg.max_concurrent = o.max_concurrent;
 	cfg.close_after = (unsigned)o.close_after;
+	cfg.reuse_port = o.reuse_port;
 	cfg.mock.ttft_s = o.ttft_s;
 	cfg.mock.itl_s = o.itl_s;
 	cfg.mock.jitter_s = o.jitter_s;

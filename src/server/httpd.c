@@ -577,6 +577,9 @@ int httpd_new(struct loop *l, const struct httpd_config *cfg,
 		}
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (h->cfg.reuse_port)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				   sizeof(one));
 		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 &&
 		    listen(fd, 4096) == 0) {
 			rc = 0;

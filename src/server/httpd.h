@@ -26,6 +26,7 @@ struct httpd_config {
 	const char *host;     /* "127.0.0.1", "0.0.0.0", "::", "localhost" */
 	int port;             /* 0 = ephemeral */
 	unsigned close_after; /* close a connection after N responses; 0 = never */
+	int reuse_port;       /* SO_REUSEPORT: several servers share a port */
 	size_t max_out_bytes; /* output buffer cap per connection; 0 = default */
 	const char *server_name; /* "server:" header value; NULL = none */
 };

@@ -1104,6 +1104,7 @@ struct srv *srv_start(const struct srv_config *cfg, char **err)
 		.host = v->host,
 		.port = cfg->port,
 		.close_after = cfg->close_after,
+		.reuse_port = cfg->reuse_port,
 		.max_out_bytes = cfg->max_out_bytes,
 		.server_name = "infbench-mock",
 	};

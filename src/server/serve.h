@@ -28,6 +28,7 @@ struct srv_config {
 	int64_t chat_overhead_tok; /* chat template tokens */
 	int64_t max_concurrent;    /* reported by TGI /info only */
 	unsigned close_after;      /* close keep-alive conns after N responses */
+	int reuse_port;            /* share the port with other servers */
 	size_t max_out_bytes;      /* per-connection output cap; 0 = default */
 	struct fault_config faults;
 	enum srv_flavour flavour;  /* info routes, error shapes; ALL default */
