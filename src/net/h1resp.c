@@ -302,6 +302,28 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 			i = n;
 			goto out;
 		case S_CHUNK_SIZE: {
+			/* Fast path: a whole "hex CRLF" line in view, as
+			 * streaming servers write them. */
+			if (!p->head_bytes && n - i >= 3) {
+				size_t k = i;
+				uint64_t v = 0;
+				int h;
+				while (k < n && k - i < 12 &&
+				       (h = hexval(buf[k])) >= 0)
+					v = v << 4 | (uint64_t)h, k++;
+				if (k > i && k - i < 12 && k + 1 < n &&
+				    buf[k] == '\r' && buf[k + 1] == '\n') {
+					i = k + 2;
+					p->left = v;
+					if (v) {
+						p->state = S_CHUNK_DATA;
+					} else {
+						p->state = S_TRAILER;
+						line_reset(p);
+					}
+					break;
+				}
+			}
 			int seen = 0;
 			while (i < n) {
 				int h = hexval(buf[i]);
@@ -359,7 +381,10 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 		case S_CHUNK_CR:
 			if (i >= n)
 				goto out;
-			if (buf[i] == '\r') {
+			if (buf[i] == '\r' && i + 1 < n && buf[i + 1] == '\n') {
+				i += 2;
+				p->state = S_CHUNK_SIZE;
+			} else if (buf[i] == '\r') {
 				i++;
 				p->state = S_CHUNK_LF;
 			} else if (buf[i] == '\n') {
