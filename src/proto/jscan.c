@@ -101,8 +101,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 /* A string byte that is not plain and not the closing quote, at p < end:
  * an escape, a UTF-8 sequence or a (rejected) control byte. Returns the
  * position after it, or NULL when invalid. */
-JSCAN_COLD const char *str_special(const char *p, const char *end,
-				   int *escaped)
+JSCAN_COLD const char *str_special(const char *p, const char *end)
 {
 	unsigned char c = (unsigned char)*p;
 	if (c >= 0x80) {
@@ -112,7 +111,6 @@ JSCAN_COLD const char *str_special(const char *p, const char *end,
 	}
 	if (c != '\\')
 		return NULL; /* control byte */
-	*escaped = 1;
 	if (++p >= end)
 		return NULL;
 	switch (*p) {
@@ -149,26 +147,38 @@ JSCAN_COLD const char *str_special(const char *p, const char *end,
 	}
 }
 
+#ifdef JSCAN_SSE2
+/* What the string scan compares 16 bytes with; loaded once per parse. */
+struct vconst {
+	__m128i quote, bslash, space;
+};
+#define VCONST_INIT                                                     \
+	{_mm_set1_epi8('"'), _mm_set1_epi8('\\'), _mm_set1_epi8(0x20)}
+#else
+struct vconst {
+	char unused;
+};
+#define VCONST_INIT {0}
+#endif
+
 /* Scan a string body starting after the opening quote. Returns the
  * position of the closing quote, or NULL when the string is invalid or
  * unterminated. Sets *escaped when it holds a backslash escape. */
 JSCAN_INLINE const char *str_body(const char *p, const char *end,
-				  int *escaped)
+				  int *escaped, const struct vconst *vc)
 {
+	(void)vc;
 	for (;;) {
 #ifdef JSCAN_SSE2
-		const __m128i quote = _mm_set1_epi8('"');
-		const __m128i bslash = _mm_set1_epi8('\\');
-		const __m128i space = _mm_set1_epi8(0x20);
 		while (end - p >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)p);
 			/* Bytes >= 0x80 are negative as signed chars and
 			 * control bytes are < 0x20: one signed compare
 			 * finds both. */
 			__m128i bad = _mm_or_si128(
-				_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-					     _mm_cmpeq_epi8(v, bslash)),
-				_mm_cmplt_epi8(v, space));
+				_mm_or_si128(_mm_cmpeq_epi8(v, vc->quote),
+					     _mm_cmpeq_epi8(v, vc->bslash)),
+				_mm_cmplt_epi8(v, vc->space));
 			unsigned m = (unsigned)_mm_movemask_epi8(bad);
 			if (m) {
 				p += __builtin_ctz(m);
@@ -186,7 +196,9 @@ special:
 #endif
 		if (*p == '"')
 			return p;
-		p = str_special(p, end, escaped);
+		if (*p == '\\')
+			*escaped = 1;
+		p = str_special(p, end);
 		if (!p)
 			return NULL;
 	}
@@ -364,6 +376,9 @@ JSCAN_INLINE int is_ws(char c)
 
 /* Skip whitespace, then c = the byte at p; fail at the end of input.
  * Servers rarely send whitespace: one compare decides that case. */
+/* Slot of lv for a container at depth d. */
+#define LV(d) ((d) <= JSCAN_MAX_PATH ? (d) : JSCAN_MAX_PATH + 1)
+
 #define NEXT_BYTE()                                                     \
 	do {                                                            \
 		if (p >= end)                                           \
@@ -377,6 +392,11 @@ JSCAN_INLINE int is_ws(char c)
 			c = *p;                                         \
 		}                                                       \
 	} while (0)
+
+/* Bucket of an object key [ks, q) (q: its closing quote, ks[-1] its
+ * opening one): length, first and last byte. */
+#define KEY_HASH(kl, ks, q)                                             \
+	(((kl) + (unsigned char)(ks)[0] + (unsigned char)(q)[-1]) & 15)
 
 /* Build the table masks of paths[0..n) into t. */
 static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
@@ -392,8 +412,12 @@ static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
 			below |= bit;
 		else if (pp->depth >= 0)
 			t->exact[pp->depth] |= bit;
-		for (int d = 0; d < pp->depth && d < JSCAN_MAX_PATH; d++)
-			t->bylen[d][pp->plen[d] & 15] |= bit;
+		for (int d = 0; d < pp->depth && d < JSCAN_MAX_PATH; d++) {
+			/* a key of length 0 hashes its two quotes */
+			const char *k = pp->plen[d] ? pp->path[d] : "\"\"" + 1;
+			t->bykey[d][KEY_HASH(pp->plen[d], k,
+					     k + pp->plen[d])] |= bit;
+		}
 	}
 	t->deeper[JSCAN_MAX_PATH] = below;
 	for (int d = JSCAN_MAX_PATH - 1; d >= 0; d--)
@@ -417,12 +441,15 @@ JSCAN_HOT int jscan_parse(const char *str, size_t n,
 	}
 	const uint32_t *exact = tab->exact, *deeper = tab->deeper;
 
-	struct level lv[JSCAN_MAX_PATH + 1];
+	/* lv[d] for containers at depth d <= JSCAN_MAX_PATH; all deeper
+	 * ones share lv[JSCAN_MAX_PATH + 1], whose live and hits stay 0. */
+	struct level lv[JSCAN_MAX_PATH + 2];
 	unsigned char isobj[JSCAN_MAX_DEPTH]; /* per open container */
 	const char *p = str, *end = str + n;
 	int vd = 0;           /* depth of the value at p (open containers) */
 	uint32_t live = nfields == 32 ? UINT32_MAX : (1u << nfields) - 1;
 	uint32_t set = 0;     /* fields given a value so far */
+	const struct vconst vc = VCONST_INIT;
 	char c;
 
 	NEXT_BYTE();
@@ -449,7 +476,7 @@ value:
 		switch (c) {
 		case '"': {
 			int esc = 0;
-			const char *q = str_body(p + 1, end, &esc);
+			const char *q = str_body(p + 1, end, &esc, &vc);
 			if (!q)
 				goto fail;
 			p = q + 1;
@@ -469,11 +496,16 @@ value:
 			if (vd >= JSCAN_MAX_DEPTH)
 				goto fail;
 			isobj[vd] = c == '{';
-			if (vd <= JSCAN_MAX_PATH) {
-				lv[vd].start = p;
-				lv[vd].count = 0;
-				lv[vd].live = live;
-				lv[vd].hits = hits;
+			{
+				struct level *l = &lv[LV(vd)];
+				l->start = p;
+				l->count = 0;
+				/* fields that may match one of its
+				 * elements */
+				l->live = vd < JSCAN_MAX_PATH
+						  ? live & deeper[vd]
+						  : 0;
+				l->hits = hits;
 			}
 			vd++;
 			p++;
@@ -543,8 +575,6 @@ value:
 next:
 	/* A value at depth vd ended at p: a separator or the end of its
 	 * container follows. */
-	if (!vd)
-		goto done;
 	NEXT_BYTE();
 	p++;
 	if (c == ',')
@@ -555,18 +585,21 @@ next:
 close:
 	/* The container at depth vd - 1 ended just before p. */
 	vd--;
-	if (vd <= JSCAN_MAX_PATH) {
-		uint32_t hits = lv[vd].hits;
+	{
+		const struct level *l = &lv[LV(vd)];
+		uint32_t hits = l->hits;
 		while (hits) {
 			struct jscan_field *f = &out[__builtin_ctz(hits)];
 			hits &= hits - 1;
 			f->type = isobj[vd] ? JSCAN_OBJECT : JSCAN_ARRAY;
-			f->start = lv[vd].start;
-			f->len = (size_t)(p - lv[vd].start);
-			f->count = lv[vd].count;
+			f->start = l->start;
+			f->len = (size_t)(p - l->start);
+			f->count = l->count;
 			f->escaped = 0;
 		}
 	}
+	if (!vd)
+		goto done; /* the root ended */
 	goto next;
 
 element:
@@ -574,31 +607,32 @@ element:
 	 * (after '{', '[' or ','). */
 	{
 		int d = vd - 1;
-		size_t k = 0;
-		uint32_t m = 0;
-		if (d <= JSCAN_MAX_PATH) {
-			k = lv[d].count++;
-			if (d < JSCAN_MAX_PATH)
-				m = lv[d].live & deeper[d];
-		}
+		struct level *l = &lv[LV(d)];
+		size_t k = l->count++;
+		uint32_t m = l->live;
 		if (isobj[d]) {
 			NEXT_BYTE();
 			if (c != '"')
 				goto fail;
 			int kesc = 0;
 			const char *ks = p + 1;
-			const char *q = str_body(ks, end, &kesc);
+			const char *q = str_body(ks, end, &kesc, &vc);
 			if (!q)
 				goto fail;
 			p = q + 1;
+			size_t kl = (size_t)(q - ks);
+			if (m && !kesc)
+				m &= tab->bykey[d][KEY_HASH(kl, ks, q)];
+			live = m ? match_key(paths, m, d, ks, kl, kesc) : 0;
+			if (end - p >= 2 && p[0] == ':' &&
+			    (unsigned char)p[1] > ' ') {
+				c = *++p; /* no whitespace around ':' */
+				goto value;
+			}
 			NEXT_BYTE();
 			if (c != ':')
 				goto fail;
 			p++;
-			size_t kl = (size_t)(q - ks);
-			if (m && !kesc)
-				m &= tab->bylen[d][kl & 15];
-			live = m ? match_key(paths, m, d, ks, kl, kesc) : 0;
 		} else {
 			live = m ? match_index(paths, m, d, k) : 0;
 		}

@@ -37,8 +37,8 @@ struct jscan_tab {
 	uint32_t n;                          /* paths compiled together */
 	uint32_t exact[JSCAN_MAX_PATH + 1];  /* paths ending at depth d */
 	uint32_t deeper[JSCAN_MAX_PATH + 1]; /* paths going below depth d */
-	uint32_t bylen[JSCAN_MAX_PATH][16];  /* paths whose component d is
-						l bytes long (l mod 16) */
+	uint32_t bykey[JSCAN_MAX_PATH][16];  /* paths by a 4-bit hash of
+						component d (jscan.c) */
 };
 
 /* A requested path: object keys, or "0", "1", ... for array indexes
