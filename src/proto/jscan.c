@@ -305,6 +305,29 @@ JSCAN_INLINE int key_eq(const char *a, const char *b, size_t n)
 
 static size_t decode(const struct jscan_field *f, char *out);
 
+/* First byte at or after p that is not an ASCII digit (or end). */
+JSCAN_INLINE const char *skip_digits(const char *p, const char *end)
+{
+#ifdef JSCAN_SSE2
+	/* Eight bytes at a time (x86 is little-endian): a byte is a digit
+	 * when its high nibble is 3 and adding 6 keeps it so. A carry out
+	 * of a byte >= 0xFA only reaches bytes after it, which do not
+	 * matter: it is not a digit itself. */
+	const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, d3 = 0x3030303030303030ull;
+	while (end - p >= 8) {
+		uint64_t v = ld64(p);
+		uint64_t x = ((v & hi) ^ d3) |
+			     (((v + 0x0606060606060606ull) & hi) ^ d3);
+		if (x)
+			return p + (__builtin_ctzll(x) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned)(*p - '0') < 10)
+		p++;
+	return p;
+}
+
 /* Fields among m (all with a component at depth d) whose component d is
  * the object key [ks, ks + kl) (kesc: holds escapes). One compare per
  * distinct component: paths sharing it are decided together. */
@@ -542,9 +565,7 @@ value:
 			if (*p == '0') {
 				p++;
 			} else if ((unsigned)(*p - '1') < 9) {
-				p++;
-				while (p < end && (unsigned)(*p - '0') < 10)
-					p++;
+				p = skip_digits(p + 1, end);
 			} else {
 				goto fail;
 			}
