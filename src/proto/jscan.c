@@ -437,7 +437,7 @@ static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
 			t->exact[pp->depth] |= bit;
 		for (int d = 0; d < pp->depth && d < JSCAN_MAX_PATH; d++) {
 			/* a key of length 0 hashes its two quotes */
-			const char *k = pp->plen[d] ? pp->path[d] : "\"\"" + 1;
+			const char *k = pp->plen[d] ? pp->path[d] : &"\"\""[1];
 			t->bykey[d][KEY_HASH(pp->plen[d], k,
 					     k + pp->plen[d])] |= bit;
 		}
