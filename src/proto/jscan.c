@@ -328,13 +328,13 @@ JSCAN_INLINE const char *skip_digits(const char *p, const char *end)
 	return p;
 }
 
-/* Fields among m (all with a component at depth d) whose component d is
- * the object key [ks, ks + kl) (kesc: holds escapes). One compare per
- * distinct component: paths sharing it are decided together. */
 JSCAN_COLD uint32_t match_escaped_key(const struct jscan_path *paths,
 				      uint32_t m, int d, const char *ks,
 				      size_t kl);
 
+/* Fields among m (all with a component at depth d) whose component d is
+ * the object key [ks, ks + kl) (kesc: holds escapes). One compare per
+ * distinct component: paths sharing it are decided together. */
 JSCAN_INLINE uint32_t match_key(const struct jscan_path *paths, uint32_t m,
 				int d, const char *ks, size_t kl, int kesc)
 {
