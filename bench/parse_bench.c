@@ -1,6 +1,8 @@
 /* parse_bench.c - per-event parse cost on the client's hot path: jansson
  * (json_loadb + lookups) versus jscan, on real vLLM and TGI chunk shapes.
- * Prints ns/event for each; the ratio is the figure in docs/DESIGN.md. */
+ * Prints ns/event for each; the ratio is the figure in docs/DESIGN.md.
+ * Usage: parse_bench [N [jansson|vllm|tgi]]; the second argument runs one
+ * case only, so callgrind totals at two N give instructions per event. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,23 @@ static double jansson_ns(const char *ev, int n)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 300000;
+	const char *only = argc > 2 ? argv[2] : NULL;
+	if (only) {
+		double ns;
+		if (!strcmp(only, "jansson"))
+			ns = jansson_ns(vllm_chunk, n);
+		else if (!strcmp(only, "vllm"))
+			ns = per_event_ns(&proto_openai_completions,
+					  vllm_chunk, n);
+		else if (!strcmp(only, "tgi"))
+			ns = per_event_ns(&proto_tgi, tgi_chunk, n);
+		else {
+			fprintf(stderr, "parse_bench: unknown case %s\n", only);
+			return 2;
+		}
+		printf("%s: %.0f ns/event\n", only, ns);
+		return 0;
+	}
 	double j = jansson_ns(vllm_chunk, n);
 	double a = per_event_ns(&proto_openai_completions, vllm_chunk, n);
 	double t = per_event_ns(&proto_tgi, tgi_chunk, n);

@@ -1,4 +1,13 @@
-/* jscan.c - non-allocating JSON validator with field extraction. */
+/* jscan.c - non-allocating JSON validator with field extraction.
+ *
+ * One flat loop over the bytes (no recursion, no per-value calls): an
+ * explicit stack of container kinds, field bookkeeping only for the first
+ * JSCAN_MAX_PATH levels, and SSE2 for string bodies (16 bytes per step; a
+ * block with a quote, backslash, control or non-ASCII byte drops to the
+ * exact scalar checks). Never reads s[n] or beyond: vector loads happen
+ * only while 16 bytes remain, the tail is scanned bytewise. Build with
+ * -DJSCAN_NO_SIMD for the scalar-only variant (tests build it too).
+ */
 #include "proto/jscan.h"
 
 #include <errno.h>
@@ -7,21 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The scanner's hot loops start on a cache line, so their speed does not
- * depend on what the linker happens to place before them (measured: up to
- * 5% per event on parse_bench from layout alone). */
-#define JSCAN_HOT __attribute__((aligned(64)))
+#if defined(__SSE2__) && !defined(JSCAN_NO_SIMD)
+#define JSCAN_SSE2 1
+#include <emmintrin.h>
+#endif
 
-struct scan {
-	const char *p, *end;
-	const struct jscan_path *paths;
-	struct jscan_field *fields;
-	size_t nfields;
-	/* live[d]: fields whose path matches the current path's first d
-	 * components (bit i = fields[i]). */
-	uint32_t live[JSCAN_MAX_PATH + 1];
-	int depth;
-};
+/* The scanner's hot loop starts on a cache line, so its speed does not
+ * depend on what the linker happens to place before it. */
+#define JSCAN_HOT __attribute__((aligned(64)))
+#define JSCAN_INLINE static inline __attribute__((always_inline))
+#define JSCAN_COLD static __attribute__((noinline, cold))
 
 /* Bytes a string may hold without further checks: printable ASCII other
  * than '"' and '\\'. */
@@ -35,45 +39,6 @@ static const unsigned char plain[256] = {
 	[0x70] = P16,
 #undef P16
 };
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-/* First byte at or after p that is not plain (or end). */
-static inline const char *skip_plain(const char *p, const char *end)
-{
-#ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"');
-	const __m128i bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
-	while (end - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)p);
-		/* Bytes >= 0x80 are negative as signed chars, and control
-		 * bytes are <= 0x1F: one signed compare finds both. */
-		__m128i bad = _mm_or_si128(
-			_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-				     _mm_cmpeq_epi8(v, bslash)),
-			_mm_cmpgt_epi8(_mm_add_epi8(ctl, _mm_set1_epi8(1)), v));
-		int m = _mm_movemask_epi8(bad);
-		if (m)
-			return p + __builtin_ctz((unsigned)m);
-		p += 16;
-	}
-#endif
-	while (p < end && plain[(unsigned char)*p])
-		p++;
-	return p;
-}
-
-static void skip_ws(struct scan *s)
-{
-	if (s->p < s->end && (unsigned char)*s->p > ' ')
-		return; /* servers rarely send whitespace */
-	while (s->p < s->end &&
-	       (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
-		s->p++;
-}
 
 static int hexval(char c)
 {
@@ -133,129 +98,150 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Scan a string body after the opening quote; on success s->p is past the
- * closing quote. */
-JSCAN_HOT static int scan_string(struct scan *s, const char **start,
-				  size_t *len, int *escaped)
+/* A string byte that is not plain and not the closing quote, at p < end:
+ * an escape, a UTF-8 sequence or a (rejected) control byte. Returns the
+ * position after it, or NULL when invalid. */
+JSCAN_COLD const char *str_special(const char *p, const char *end)
 {
-	const char *p = s->p;
-	*start = p;
-	*escaped = 0;
-	while (p < s->end) {
-		/* Plain printable ASCII: 16 bytes at a time, then bytewise. */
-		p = skip_plain(p, s->end);
-		if (p >= s->end)
-			break;
-		unsigned char c = (unsigned char)*p;
-		if (c == '"') {
-			*len = (size_t)(p - *start);
-			s->p = p + 1;
-			return 0;
-		}
-		if (c < 0x20)
-			return -1;
-		if (c == '\\') {
-			*escaped = 1;
-			if (++p >= s->end)
-				return -1;
-			switch (*p) {
-			case '"':
-			case '\\':
-			case '/':
-			case 'b':
-			case 'f':
-			case 'n':
-			case 'r':
-			case 't':
-				p++;
-				break;
-			case 'u': {
-				int v = read_u4(p + 1, s->end);
-				if (v < 0)
-					return -1;
-				p += 5;
-				if (v == 0)
-					return -1; /* jansson: no NUL */
-				if (v >= 0xD800 && v <= 0xDBFF) {
-					if (s->end - p < 6 || p[0] != '\\' ||
-					    p[1] != 'u')
-						return -1;
-					int lo = read_u4(p + 2, s->end);
-					if (lo < 0xDC00 || lo > 0xDFFF)
-						return -1;
-					p += 6;
-				} else if (v >= 0xDC00 && v <= 0xDFFF) {
-					return -1;
-				}
-				break;
-			}
-			default:
-				return -1;
-			}
-			continue;
-		}
-		if (c >= 0x80) {
-			size_t n = utf8_len((const unsigned char *)p,
-					    (const unsigned char *)s->end);
-			if (!n)
-				return -1;
-			p += n;
-			continue;
-		}
-		p++;
+	unsigned char c = (unsigned char)*p;
+	if (c >= 0x80) {
+		size_t n = utf8_len((const unsigned char *)p,
+				    (const unsigned char *)end);
+		return n ? p + n : NULL;
 	}
-	return -1;
+	if (c != '\\')
+		return NULL; /* control byte */
+	if (++p >= end)
+		return NULL;
+	switch (*p) {
+	case '"':
+	case '\\':
+	case '/':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
+		return p + 1;
+	case 'u': {
+		int v = read_u4(p + 1, end);
+		if (v < 0)
+			return NULL;
+		p += 5;
+		if (v == 0)
+			return NULL; /* jansson: no NUL */
+		if (v >= 0xD800 && v <= 0xDBFF) {
+			if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+				return NULL;
+			int lo = read_u4(p + 2, end);
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return NULL;
+			p += 6;
+		} else if (v >= 0xDC00 && v <= 0xDFFF) {
+			return NULL;
+		}
+		return p;
+	}
+	default:
+		return NULL;
+	}
 }
 
-static int scan_number(struct scan *s, enum jscan_type *type)
+#ifdef JSCAN_SSE2
+/* What the string scan compares 16 bytes with; loaded once per parse. */
+struct vconst {
+	__m128i quote, bslash, space;
+};
+#define VCONST_INIT                                                     \
+	{_mm_set1_epi8('"'), _mm_set1_epi8('\\'), _mm_set1_epi8(0x20)}
+#else
+struct vconst {
+	char unused;
+};
+#define VCONST_INIT {0}
+#endif
+
+/* Scan a string body starting after the opening quote. Returns the
+ * position of the closing quote, or NULL when the string is invalid or
+ * unterminated. Sets *escaped when it holds a backslash escape. */
+JSCAN_INLINE const char *str_body(const char *p, const char *end,
+				  int *escaped, const struct vconst *vc)
 {
-	const char *p = s->p, *b = p;
-	int real = 0;
-	if (p < s->end && *p == '-')
-		p++;
-	if (p >= s->end)
-		return -1;
-	if (*p == '0') {
-		p++;
-	} else if (*p >= '1' && *p <= '9') {
-		while (p < s->end && *p >= '0' && *p <= '9')
+	(void)vc;
+	for (;;) {
+#ifdef JSCAN_SSE2
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			/* Bytes >= 0x80 are negative as signed chars and
+			 * control bytes are < 0x20: one signed compare
+			 * finds both. */
+			__m128i bad = _mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(v, vc->quote),
+					     _mm_cmpeq_epi8(v, vc->bslash)),
+				_mm_cmplt_epi8(v, vc->space));
+			unsigned m = (unsigned)_mm_movemask_epi8(bad);
+			if (m) {
+				p += __builtin_ctz(m);
+				goto special;
+			}
+			p += 16;
+		}
+#endif
+		while (p < end && plain[(unsigned char)*p])
 			p++;
-	} else {
-		return -1;
+		if (p >= end)
+			return NULL;
+#ifdef JSCAN_SSE2
+special:
+#endif
+		if (*p == '"')
+			return p;
+		if (*p == '\\')
+			*escaped = 1;
+		p = str_special(p, end);
+		if (!p)
+			return NULL;
 	}
-	if (p < s->end && *p == '.') {
-		real = 1;
+}
+
+/* The rest of a number after its integer part [b, p): fraction, exponent
+ * and jansson's range rules (integers must fit long long, reals must not
+ * overflow). Returns the end of the number or NULL; *real tells which. */
+JSCAN_COLD const char *num_tail(const char *b, const char *p,
+				const char *end, int *real)
+{
+	*real = 0;
+	if (p < end && *p == '.') {
+		*real = 1;
 		p++;
-		if (p >= s->end || *p < '0' || *p > '9')
-			return -1;
-		while (p < s->end && *p >= '0' && *p <= '9')
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
-	if (p < s->end && (*p == 'e' || *p == 'E')) {
-		real = 1;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		*real = 1;
 		p++;
-		if (p < s->end && (*p == '+' || *p == '-'))
+		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= s->end || *p < '0' || *p > '9')
-			return -1;
-		while (p < s->end && *p >= '0' && *p <= '9')
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
-	/* jansson rejects integers outside long long and reals that
-	 * overflow. */
 	char tmp[64];
 	size_t n = (size_t)(p - b);
-	if (!real) {
+	if (!*real) {
 		if (n > 20)
-			return -1;
+			return NULL;
 		if (n < 19)
-			goto ok; /* cannot overflow long long */
+			return p; /* cannot overflow long long */
 		memcpy(tmp, b, n);
 		tmp[n] = '\0';
 		errno = 0;
 		strtoll(tmp, NULL, 10);
 		if (errno == ERANGE)
-			return -1;
+			return NULL;
 	} else if (!memchr(b, 'e', n) && !memchr(b, 'E', n) && n < 300) {
 		/* No exponent and few digits: finite. */
 	} else if (n < sizeof(tmp)) {
@@ -264,195 +250,423 @@ static int scan_number(struct scan *s, enum jscan_type *type)
 		errno = 0;
 		double d = strtod(tmp, NULL);
 		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-			return -1;
+			return NULL;
 	} else {
 		char *big = malloc(n + 1); /* rare: a very long real */
 		if (!big)
-			return -1;
+			return NULL;
 		memcpy(big, b, n);
 		big[n] = '\0';
 		errno = 0;
 		double d = strtod(big, NULL);
 		free(big);
 		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-			return -1;
+			return NULL;
 	}
-ok:
-	*type = real ? JSCAN_REAL : JSCAN_INT;
-	s->p = p;
-	return 0;
+	return p;
 }
 
-/* Short keys: a plain loop beats a memcmp call. */
-static inline int key_eq(const char *a, const char *b, size_t n)
+JSCAN_INLINE uint64_t ld64(const char *p)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
 }
 
-static int scan_value(struct scan *s);
+JSCAN_INLINE uint32_t ld32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+JSCAN_INLINE uint16_t ld16(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* a[0..n) == b[0..n) with word loads that stay inside both spans. */
+JSCAN_INLINE int key_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (ld64(a + i) != ld64(b + i))
+				return 0;
+		return ld64(a + n - 8) == ld64(b + n - 8);
+	}
+	if (n >= 4)
+		return ld32(a) == ld32(b) && ld32(a + n - 4) == ld32(b + n - 4);
+	if (n >= 2)
+		return ld16(a) == ld16(b) && a[n - 1] == b[n - 1];
+	return !n || a[0] == b[0];
+}
+
 static size_t decode(const struct jscan_field *f, char *out);
 
-JSCAN_HOT static int scan_value(struct scan *s)
+/* First byte at or after p that is not an ASCII digit (or end). */
+JSCAN_INLINE const char *skip_digits(const char *p, const char *end)
 {
-	skip_ws(s);
-	if (s->p >= s->end)
+#ifdef JSCAN_SSE2
+	/* Eight bytes at a time (x86 is little-endian): a byte is a digit
+	 * when its high nibble is 3 and adding 6 keeps it so. A carry out
+	 * of a byte >= 0xFA only reaches bytes after it, which do not
+	 * matter: it is not a digit itself. */
+	const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, d3 = 0x3030303030303030ull;
+	while (end - p >= 8) {
+		uint64_t v = ld64(p);
+		uint64_t x = ((v & hi) ^ d3) |
+			     (((v + 0x0606060606060606ull) & hi) ^ d3);
+		if (x)
+			return p + (__builtin_ctzll(x) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned)(*p - '0') < 10)
+		p++;
+	return p;
+}
+
+JSCAN_COLD uint32_t match_escaped_key(const struct jscan_path *paths,
+				      uint32_t m, int d, const char *ks,
+				      size_t kl);
+
+/* Fields among m (all with a component at depth d) whose component d is
+ * the object key [ks, ks + kl) (kesc: holds escapes). One compare per
+ * distinct component: paths sharing it are decided together. */
+JSCAN_INLINE uint32_t match_key(const struct jscan_path *paths, uint32_t m,
+				int d, const char *ks, size_t kl, int kesc)
+{
+	if (kesc)
+		return match_escaped_key(paths, m, d, ks, kl);
+	uint32_t nm = 0;
+	while (m) {
+		int i = __builtin_ctz(m);
+		const struct jscan_path *pp = &paths[i];
+		uint32_t g = (pp->same[d] | 1u << i) & m;
+		if (pp->plen[d] == kl && key_eq(pp->path[d], ks, kl))
+			nm |= g;
+		m &= ~g;
+	}
+	return nm;
+}
+
+/* Escaped keys are compared decoded; a key too long to decode here
+ * matches none of our short paths. */
+JSCAN_COLD uint32_t match_escaped_key(const struct jscan_path *paths,
+				      uint32_t m, int d, const char *ks,
+				      size_t kl)
+{
+	char kbuf[64];
+	struct jscan_field kf = {.type = JSCAN_STRING, .start = ks, .len = kl,
+				 .escaped = 1};
+	size_t dl = decode(&kf, NULL);
+	if (dl > sizeof(kbuf))
+		return 0;
+	decode(&kf, kbuf);
+	return match_key(paths, m, d, kbuf, dl, 0);
+}
+
+/* Fields among m whose component d is array index k. */
+JSCAN_INLINE uint32_t match_index(const struct jscan_path *paths,
+				  uint32_t m, int d, size_t k)
+{
+	uint32_t nm = 0;
+	while (m) {
+		int i = __builtin_ctz(m);
+		const struct jscan_path *pp = &paths[i];
+		uint32_t g = (pp->same[d] | 1u << i) & m;
+		if (pp->pidx[d] == (long)k)
+			nm |= g;
+		m &= ~g;
+	}
+	return nm;
+}
+
+/* Bookkeeping of an open container at value depth <= JSCAN_MAX_PATH. */
+struct level {
+	const char *start;  /* its '{' or '[' */
+	size_t count;       /* elements begun so far */
+	uint32_t live;      /* fields whose path runs through it */
+	uint32_t hits;      /* fields whose value it is */
+};
+
+JSCAN_INLINE int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Skip whitespace, then c = the byte at p; fail at the end of input.
+ * Servers rarely send whitespace: one compare decides that case. */
+/* Slot of lv for a container at depth d. */
+#define LV(d) ((d) <= JSCAN_MAX_PATH ? (d) : JSCAN_MAX_PATH + 1)
+
+#define NEXT_BYTE()                                                     \
+	do {                                                            \
+		if (p >= end)                                           \
+			goto fail;                                      \
+		c = *p;                                                 \
+		if ((unsigned char)c <= ' ') {                          \
+			while (p < end && is_ws(*p))                    \
+				p++;                                    \
+			if (p >= end)                                   \
+				goto fail;                              \
+			c = *p;                                         \
+		}                                                       \
+	} while (0)
+
+/* Bucket of an object key [ks, q) (q: its closing quote, ks[-1] its
+ * opening one): length, first and last byte. */
+#define KEY_HASH(kl, ks, q)                                             \
+	(((kl) + (unsigned char)(ks)[0] + (unsigned char)(q)[-1]) & 15)
+
+/* Build the table masks of paths[0..n) into t. */
+static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
+		      size_t n)
+{
+	memset(t, 0, sizeof(*t));
+	t->n = (uint32_t)n;
+	uint32_t below = 0; /* depth > JSCAN_MAX_PATH */
+	for (size_t i = 0; i < n && i < JSCAN_MAX_FIELDS; i++) {
+		const struct jscan_path *pp = &paths[i];
+		uint32_t bit = 1u << i;
+		if (pp->depth > JSCAN_MAX_PATH)
+			below |= bit;
+		else if (pp->depth >= 0)
+			t->exact[pp->depth] |= bit;
+		for (int d = 0; d < pp->depth && d < JSCAN_MAX_PATH; d++) {
+			/* a key of length 0 hashes its two quotes */
+			const char *k = pp->plen[d] ? pp->path[d] : &"\"\""[1];
+			t->bykey[d][KEY_HASH(pp->plen[d], k,
+					     k + pp->plen[d])] |= bit;
+		}
+	}
+	t->deeper[JSCAN_MAX_PATH] = below;
+	for (int d = JSCAN_MAX_PATH - 1; d >= 0; d--)
+		t->deeper[d] = t->deeper[d + 1] | t->exact[d + 1];
+}
+
+JSCAN_HOT int jscan_parse(const char *str, size_t n,
+			  const struct jscan_path *paths,
+			  struct jscan_field *out, size_t nfields)
+{
+	if (nfields > JSCAN_MAX_FIELDS)
 		return -1;
-	/* Which fields does this value belong to? A value replaces whatever
-	 * an earlier duplicate key left at or below it (last one wins). */
-	uint32_t hits = 0;
-	if (s->depth <= JSCAN_MAX_PATH && s->live[s->depth]) {
-		uint32_t m = s->live[s->depth];
-		while (m) {
-			int i = __builtin_ctz(m);
-			m &= m - 1;
-			s->fields[i].type = JSCAN_ABSENT;
-			if (s->paths[i].depth == s->depth)
-				hits |= 1u << i;
-		}
-	}
-	const char *vstart = s->p;
-	enum jscan_type t;
-	size_t count = 0;
-	int escaped = 0;
-	const char *sstart = NULL;
-	size_t slen = 0;
-	char c = *s->p;
-	if (c == '{' || c == '[') {
-		if (s->depth >= JSCAN_MAX_DEPTH)
-			return -1;
-		int obj = c == '{';
-		t = obj ? JSCAN_OBJECT : JSCAN_ARRAY;
-		s->p++;
-		skip_ws(s);
-		if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
-			s->p++;
-			goto done;
-		}
-		for (;;) {
-			int d = s->depth;
-			if (obj) {
-				skip_ws(s);
-				if (s->p >= s->end || *s->p != '"')
-					return -1;
-				s->p++;
-				const char *ks;
-				size_t kl;
-				int kesc;
-				if (scan_string(s, &ks, &kl, &kesc))
-					return -1;
-				skip_ws(s);
-				if (s->p >= s->end || *s->p != ':')
-					return -1;
-				s->p++;
-				char kbuf[64];
-				if (kesc && d < JSCAN_MAX_PATH) {
-					/* Compare escaped keys decoded. */
-					struct jscan_field kf = {
-						.type = JSCAN_STRING,
-						.start = ks, .len = kl,
-						.escaped = 1};
-					size_t dl = decode(&kf, NULL);
-					if (dl <= sizeof(kbuf)) {
-						decode(&kf, kbuf);
-						ks = kbuf;
-						kl = dl;
-						kesc = 0;
-					}
-				}
-				if (d < JSCAN_MAX_PATH) {
-					/* A key too long to decode here
-					 * matches none of our short paths. */
-					/* One compare per distinct
-					 * component: paths sharing it are
-					 * decided together. */
-					uint32_t m = kesc ? 0 : s->live[d];
-					uint32_t nm = 0;
-					while (m) {
-						int i = __builtin_ctz(m);
-						const struct jscan_path *pp =
-							&s->paths[i];
-						if (pp->depth <= d) {
-							m &= m - 1;
-							continue;
-						}
-						uint32_t g =
-							(pp->same[d] | 1u << i) & m;
-						if (pp->plen[d] == kl &&
-						    key_eq(pp->path[d], ks, kl))
-							nm |= g;
-						m &= ~g;
-					}
-					s->live[d + 1] = nm;
-				}
-			} else if (d < JSCAN_MAX_PATH) {
-				uint32_t m = s->live[d], nm = 0;
-				while (m) {
-					int i = __builtin_ctz(m);
-					m &= m - 1;
-					if (s->paths[i].depth > d &&
-					    s->paths[i].pidx[d] == (long)count)
-						nm |= 1u << i;
-				}
-				s->live[d + 1] = nm;
-			}
-			s->depth++;
-			int rc = scan_value(s);
-			s->depth--;
-			if (rc)
-				return -1;
-			count++;
-			skip_ws(s);
-			if (s->p >= s->end)
-				return -1;
-			if (*s->p == ',') {
-				s->p++;
-				continue;
-			}
-			if (*s->p == (obj ? '}' : ']')) {
-				s->p++;
-				break;
-			}
-			return -1;
-		}
-	} else if (c == '"') {
-		s->p++;
-		if (scan_string(s, &sstart, &slen, &escaped))
-			return -1;
-		t = JSCAN_STRING;
-	} else if (c == 't' || c == 'f' || c == 'n') {
-		const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
-		size_t n = c == 'f' ? 5 : 4;
-		if ((size_t)(s->end - s->p) < n)
-			return -1;
-		for (size_t k = 1; k < n; k++)
-			if (s->p[k] != lit[k])
-				return -1;
-		s->p += n;
-		t = c == 't' ? JSCAN_TRUE : c == 'f' ? JSCAN_FALSE : JSCAN_NULL;
+	memset(out, 0, nfields * sizeof(*out));
+	struct jscan_tab own;
+	const struct jscan_tab *tab = &own;
+	if (nfields && paths[0].tab.n >= nfields) {
+		tab = &paths[0].tab; /* masks of a superset: all ANDed with
+					live below */
 	} else {
-		if (scan_number(s, &t))
-			return -1;
+		tab_build(&own, paths, nfields);
 	}
-done:
-	while (hits) {
-		int i = __builtin_ctz(hits);
-		hits &= hits - 1;
-		struct jscan_field *f = &s->fields[i];
-		f->type = t;
-		f->count = count;
-		f->escaped = escaped;
-		if (t == JSCAN_STRING) {
-			f->start = sstart;
-			f->len = slen;
-		} else {
+	const uint32_t *exact = tab->exact, *deeper = tab->deeper;
+
+	/* lv[d] for containers at depth d <= JSCAN_MAX_PATH; all deeper
+	 * ones share lv[JSCAN_MAX_PATH + 1], whose live and hits stay 0. */
+	struct level lv[JSCAN_MAX_PATH + 2];
+	unsigned char isobj[JSCAN_MAX_DEPTH]; /* per open container */
+	const char *p = str, *end = str + n;
+	int vd = 0;           /* depth of the value at p (open containers) */
+	uint32_t live = nfields == 32 ? UINT32_MAX : (1u << nfields) - 1;
+	uint32_t set = 0;     /* fields given a value so far */
+	const struct vconst vc = VCONST_INIT;
+	char c;
+
+	NEXT_BYTE();
+	if (c != '{' && c != '[')
+		goto fail;
+
+value:
+	/* A value at depth vd begins at p (c = *p). live: fields whose path
+	 * matches the path to it (0 below JSCAN_MAX_PATH). A value replaces
+	 * whatever an earlier duplicate key left below it (last one wins). */
+	{
+		uint32_t hits = 0;
+		if (live) {
+			uint32_t m = live & deeper[vd] & set;
+			while (m) {
+				out[__builtin_ctz(m)].type = JSCAN_ABSENT;
+				m &= m - 1;
+			}
+			hits = live & exact[vd];
+			set |= hits;
+		}
+		const char *vstart = p;
+		enum jscan_type t;
+		switch (c) {
+		case '"': {
+			int esc = 0;
+			const char *q = str_body(p + 1, end, &esc, &vc);
+			if (!q)
+				goto fail;
+			p = q + 1;
+			while (hits) {
+				struct jscan_field *f = &out[__builtin_ctz(hits)];
+				hits &= hits - 1;
+				f->type = JSCAN_STRING;
+				f->start = vstart + 1;
+				f->len = (size_t)(q - vstart - 1);
+				f->count = 0;
+				f->escaped = esc;
+			}
+			goto next;
+		}
+		case '{':
+		case '[':
+			if (vd >= JSCAN_MAX_DEPTH)
+				goto fail;
+			isobj[vd] = c == '{';
+			{
+				struct level *l = &lv[LV(vd)];
+				l->start = p;
+				l->count = 0;
+				/* fields that may match one of its
+				 * elements */
+				l->live = vd < JSCAN_MAX_PATH
+						  ? live & deeper[vd]
+						  : 0;
+				l->hits = hits;
+			}
+			vd++;
+			p++;
+			NEXT_BYTE();
+			if (c == (isobj[vd - 1] ? '}' : ']')) {
+				p++;
+				goto close;
+			}
+			goto element;
+		case 't':
+			if (end - p < 4 || memcmp(p, "true", 4))
+				goto fail;
+			p += 4;
+			t = JSCAN_TRUE;
+			break;
+		case 'f':
+			if (end - p < 5 || memcmp(p + 1, "alse", 4))
+				goto fail;
+			p += 5;
+			t = JSCAN_FALSE;
+			break;
+		case 'n':
+			if (end - p < 4 || memcmp(p, "null", 4))
+				goto fail;
+			p += 4;
+			t = JSCAN_NULL;
+			break;
+		default: {
+			/* Number: the integer part here, the rest (and
+			 * long integers) in num_tail. */
+			const char *b = p;
+			if (c == '-' && ++p >= end)
+				goto fail;
+			if (*p == '0') {
+				p++;
+			} else if ((unsigned)(*p - '1') < 9) {
+				p = skip_digits(p + 1, end);
+			} else {
+				goto fail;
+			}
+			t = JSCAN_INT;
+			if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) ||
+			    p - b >= 19) {
+				int real;
+				p = num_tail(b, p, end, &real);
+				if (!p)
+					goto fail;
+				if (real)
+					t = JSCAN_REAL;
+			}
+			break;
+		}
+		}
+		while (hits) {
+			struct jscan_field *f = &out[__builtin_ctz(hits)];
+			hits &= hits - 1;
+			f->type = t;
 			f->start = vstart;
-			f->len = (size_t)(s->p - vstart);
+			f->len = (size_t)(p - vstart);
+			f->count = 0;
+			f->escaped = 0;
 		}
 	}
-	return 0;
+
+next:
+	/* A value at depth vd ended at p: a separator or the end of its
+	 * container follows. */
+	NEXT_BYTE();
+	p++;
+	if (c == ',')
+		goto element;
+	if (c != (isobj[vd - 1] ? '}' : ']'))
+		goto fail;
+
+close:
+	/* The container at depth vd - 1 ended just before p. */
+	vd--;
+	{
+		const struct level *l = &lv[LV(vd)];
+		uint32_t hits = l->hits;
+		while (hits) {
+			struct jscan_field *f = &out[__builtin_ctz(hits)];
+			hits &= hits - 1;
+			f->type = isobj[vd] ? JSCAN_OBJECT : JSCAN_ARRAY;
+			f->start = l->start;
+			f->len = (size_t)(p - l->start);
+			f->count = l->count;
+			f->escaped = 0;
+		}
+	}
+	if (!vd)
+		goto done; /* the root ended */
+	goto next;
+
+element:
+	/* Begin the next element of the container at depth vd - 1, at p
+	 * (after '{', '[' or ','). */
+	{
+		int d = vd - 1;
+		struct level *l = &lv[LV(d)];
+		size_t k = l->count++;
+		uint32_t m = l->live;
+		if (isobj[d]) {
+			NEXT_BYTE();
+			if (c != '"')
+				goto fail;
+			int kesc = 0;
+			const char *ks = p + 1;
+			const char *q = str_body(ks, end, &kesc, &vc);
+			if (!q)
+				goto fail;
+			p = q + 1;
+			size_t kl = (size_t)(q - ks);
+			if (m && !kesc)
+				m &= tab->bykey[d][KEY_HASH(kl, ks, q)];
+			live = m ? match_key(paths, m, d, ks, kl, kesc) : 0;
+			if (end - p >= 2 && p[0] == ':' &&
+			    (unsigned char)p[1] > ' ') {
+				c = *++p; /* no whitespace around ':' */
+				goto value;
+			}
+			NEXT_BYTE();
+			if (c != ':')
+				goto fail;
+			p++;
+		} else {
+			live = m ? match_index(paths, m, d, k) : 0;
+		}
+		NEXT_BYTE();
+		goto value;
+	}
+
+done:
+	while (p < end && is_ws(*p))
+		p++;
+	return p == end ? 0 : -1;
+fail:
+	return -1;
 }
 
 void jscan_compile(struct jscan_path *paths, size_t n)
@@ -476,24 +690,8 @@ void jscan_compile(struct jscan_path *paths, size_t n)
 					same |= 1u << j;
 			paths[i].same[d] = same;
 		}
-}
-
-int jscan_parse(const char *str, size_t n, const struct jscan_path *paths,
-		struct jscan_field *out, size_t nfields)
-{
-	struct scan s = {.p = str, .end = str + n, .paths = paths,
-			 .fields = out, .nfields = nfields};
-	if (nfields > JSCAN_MAX_FIELDS)
-		return -1;
-	s.live[0] = nfields == 32 ? UINT32_MAX : (1u << nfields) - 1;
-	memset(out, 0, nfields * sizeof(*out));
-	skip_ws(&s);
-	if (s.p >= s.end || (*s.p != '{' && *s.p != '['))
-		return -1;
-	if (scan_value(&s))
-		return -1;
-	skip_ws(&s);
-	return s.p == s.end ? 0 : -1;
+	if (n)
+		tab_build(&paths[0].tab, paths, n);
 }
 
 /* Decode escapes; out may be NULL to only count. */

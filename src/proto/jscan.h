@@ -31,6 +31,16 @@ enum jscan_type {
 	JSCAN_ARRAY,
 };
 
+/* Masks over a whole table of paths (bit i = paths[i]), precomputed by
+ * jscan_compile so that jscan_parse does no per-call setup. */
+struct jscan_tab {
+	uint32_t n;                          /* paths compiled together */
+	uint32_t exact[JSCAN_MAX_PATH + 1];  /* paths ending at depth d */
+	uint32_t deeper[JSCAN_MAX_PATH + 1]; /* paths going below depth d */
+	uint32_t bykey[JSCAN_MAX_PATH][16];  /* paths by a 4-bit hash of
+						component d (jscan.c) */
+};
+
 /* A requested path: object keys, or "0", "1", ... for array indexes
  * (e.g. {"choices", "0", "text"}); depth 0 is the root. Compile a table of
  * paths once (jscan_compile) and share it read-only across threads. */
@@ -41,6 +51,8 @@ struct jscan_path {
 	long pidx[JSCAN_MAX_PATH];   /* component as array index, or -1 */
 	uint32_t same[JSCAN_MAX_PATH]; /* paths with the same component at
 					  this depth (bit i = paths[i]) */
+	struct jscan_tab tab;       /* filled by jscan_compile in paths[0]
+				       for the whole table */
 };
 
 /* Where a path's value is in one parsed document. */
@@ -52,7 +64,10 @@ struct jscan_field {
 	int escaped;           /* strings: contains a backslash escape */
 };
 
-/* Fill plen/pidx of paths[0..n). Call once before sharing the table. */
+/* Fill plen/pidx/same of paths[0..n) and the table masks in paths[0].tab.
+ * Call once before sharing the table; jscan_parse then takes the same
+ * table (paths[0] first, nfields <= n; other tables still parse
+ * correctly, they just pay the setup on every call). */
 void jscan_compile(struct jscan_path *paths, size_t n);
 
 /* Validate s[0..n) and fill out[i] for compiled paths[i] (last

@@ -23,6 +23,8 @@ static struct jscan_path xc_paths[] = {
 	{.path = {"0"}, .depth = 1},
 	{.path = {"a", "b"}, .depth = 2},
 	{.path = {NULL}, .depth = 0},
+	{.path = {""}, .depth = 1},
+	{.path = {"choices", "0", "delta", "x\"y"}, .depth = 4},
 };
 #define XC_N (sizeof(xc_paths) / sizeof(xc_paths[0]))
 
