@@ -421,6 +421,121 @@ JSCAN_INLINE int is_ws(char c)
 #define KEY_HASH(kl, ks, q)                                             \
 	(((kl) + (unsigned char)(ks)[0] + (unsigned char)(q)[-1]) & 15)
 
+#ifdef JSCAN_SSE2
+/* Stage 1: classify 64 bytes at a time into bitmasks (bit i = byte i of
+ * the block). What carries from one block to the next. */
+struct s1 {
+	uint64_t in_str;     /* all ones: the last block ended in a string */
+	uint64_t esc;        /* 1: its last byte ends an odd backslash run */
+	uint64_t spec;       /* 1: its last byte was special string content */
+	int err;             /* a control byte where JSON allows none */
+};
+
+#define S1_MASK(cmp, v0, v1, v2, v3, k)                                 \
+	((uint64_t)(unsigned)_mm_movemask_epi8(cmp(v0, k)) |            \
+	 (uint64_t)(unsigned)_mm_movemask_epi8(cmp(v1, k)) << 16 |      \
+	 (uint64_t)(unsigned)_mm_movemask_epi8(cmp(v2, k)) << 32 |      \
+	 (uint64_t)(unsigned)_mm_movemask_epi8(cmp(v3, k)) << 48)
+
+/* Bytes escaped by a backslash (the byte after an odd-length run), given
+ * the backslashes bs of a block; *carry: the block's first byte is
+ * escaped (in), its next block's first byte is (out). */
+JSCAN_INLINE uint64_t s1_escaped(uint64_t bs, uint64_t *carry)
+{
+	const uint64_t even = 0x5555555555555555ull;
+	bs &= ~*carry; /* an escaped backslash starts no run */
+	uint64_t follows = bs << 1 | *carry;
+	uint64_t odd_starts = bs & ~even & ~follows;
+	uint64_t seq_even;
+	*carry = __builtin_add_overflow(odd_starts, bs, &seq_even);
+	return (even ^ seq_even << 1) & follows;
+}
+
+/* Raw classes of 64 bytes (bit i = byte i). */
+struct s1_raw {
+	uint64_t q, bs;  /* '"' and '\\' */
+	uint64_t low;    /* <= 0x20 or >= 0x80 */
+	uint64_t na;     /* >= 0x80 */
+	uint64_t pad;    /* past the end of the input (counted in low) */
+};
+
+JSCAN_INLINE void s1_load(struct s1_raw *r, const char *p)
+{
+	const __m128i *vp = (const __m128i *)p;
+	__m128i v0 = _mm_loadu_si128(vp), v1 = _mm_loadu_si128(vp + 1);
+	__m128i v2 = _mm_loadu_si128(vp + 2), v3 = _mm_loadu_si128(vp + 3);
+	r->q = S1_MASK(_mm_cmpeq_epi8, v0, v1, v2, v3, _mm_set1_epi8('"'));
+	r->bs = S1_MASK(_mm_cmpeq_epi8, v0, v1, v2, v3, _mm_set1_epi8('\\'));
+	/* signed: bytes >= 0x80 are below 0x21 too */
+	r->low = S1_MASK(_mm_cmplt_epi8, v0, v1, v2, v3, _mm_set1_epi8(0x21));
+	r->na = (uint64_t)(unsigned)_mm_movemask_epi8(v0) |
+		(uint64_t)(unsigned)_mm_movemask_epi8(v1) << 16 |
+		(uint64_t)(unsigned)_mm_movemask_epi8(v2) << 32 |
+		(uint64_t)(unsigned)_mm_movemask_epi8(v3) << 48;
+	r->pad = 0;
+}
+
+/* From the raw classes of the block at p, return the positions stage 2
+ * walks: every byte outside strings that is not whitespace (structural
+ * characters, the bytes of scalars, anything invalid), both quotes of
+ * each string, and the first byte of each run of backslashes and
+ * non-ASCII bytes inside a string (that string is then checked bytewise).
+ * Control bytes in strings, and outside them other than tab, LF and CR,
+ * and non-ASCII bytes outside strings set st->err. */
+JSCAN_INLINE uint64_t s1_finish(struct s1 *st, const struct s1_raw *r,
+				const char *p)
+{
+	uint64_t q = r->q;
+	if (r->bs | st->esc)
+		q &= ~s1_escaped(r->bs, &st->esc);
+	/* in: from an opening quote up to its closing one, exclusive */
+	uint64_t in = q;
+	in ^= in << 1;
+	in ^= in << 2;
+	in ^= in << 4;
+	in ^= in << 8;
+	in ^= in << 16;
+	in ^= in << 32;
+	in ^= st->in_str;
+	st->in_str = (uint64_t)((int64_t)in >> 63);
+	uint64_t body = in & ~q;
+	if (r->na & ~in)
+		st->err = 1;
+	for (uint64_t m = r->low & ~(r->na | r->pad); m; m &= m - 1) {
+		/* spaces and control bytes: rare in server output */
+		int i = __builtin_ctzll(m);
+		char c = p[i];
+		if (c != ' ' && (in >> i & 1 ||
+				 (c != '\t' && c != '\n' && c != '\r')))
+			st->err = 1;
+	}
+	uint64_t spec = (r->bs | r->na) & body;
+	uint64_t tok = ~(r->low | body) | (spec & ~(spec << 1 | st->spec));
+	st->spec = spec >> 63;
+	return tok;
+}
+
+/* Classify the block at str + off (off < n); a last block shorter than 64
+ * bytes is the end of a 64-byte load with the bytes before off masked
+ * off (or, when all of the input is shorter, a copy padded with spaces),
+ * so that bit i is still byte off + i. Returns its positions to walk. */
+static uint64_t s1_next(struct s1 *st, const char *str, size_t n, size_t off)
+{
+	struct s1_raw r;
+	size_t left = n - off;
+	if (left >= 64) {
+		s1_load(&r, str + off);
+		return s1_finish(st, &r, str + off);
+	}
+	char tmp[64];
+	memset(tmp, ' ', sizeof(tmp));
+	memcpy(tmp, str + off, left);
+	s1_load(&r, tmp);
+	r.pad = ~0ull << left;
+	return s1_finish(st, &r, tmp);
+}
+#endif
+
 /* Build the table masks of paths[0..n) into t. */
 static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
 		      size_t n)
@@ -475,6 +590,236 @@ JSCAN_HOT int jscan_parse(const char *str, size_t n,
 	const struct vconst vc = VCONST_INIT;
 	char c;
 
+#ifdef JSCAN_SSE2
+	/* Stage 2 walks the positions stage 1 marks, block by block: p is
+	 * the current one, c = *p. Whitespace never shows up; scalars are
+	 * parsed from their first byte and the rest of their bytes dropped
+	 * (S2_SKIP); a string whose next position is not its closing quote
+	 * holds escapes or non-ASCII bytes and is checked bytewise. */
+	struct s1 st = {0};
+	uint64_t bits = 0;    /* positions left in the block before nb */
+	size_t nb = 0;        /* offset of the next block to classify */
+
+#define S2_NEXT()                                                       \
+	do {                                                            \
+		while (!bits) {                                         \
+			if (nb >= n)                                    \
+				goto fail;                              \
+			bits = s1_next(&st, str, n, nb);                \
+			nb += 64;                                       \
+			if (st.err)                                     \
+				goto fail;                              \
+		}                                                       \
+		p = str + (nb - 64 + (size_t)__builtin_ctzll(bits));    \
+		bits &= bits - 1;                                       \
+		c = *p;                                                 \
+	} while (0)
+/* Drop the positions before q (> the last one walked). */
+#define S2_SKIP(q)                                                      \
+	do {                                                            \
+		size_t qo_ = (size_t)((q) - str);                       \
+		while (qo_ >= nb && nb < n) {                           \
+			bits = s1_next(&st, str, n, nb);                \
+			nb += 64;                                       \
+			if (st.err)                                     \
+				goto fail;                              \
+		}                                                       \
+		size_t off_ = qo_ - (nb - 64);                          \
+		bits = off_ < 64 ? bits & (~0ull << off_) : 0;          \
+	} while (0)
+/* p: a string's opening quote; afterwards its closing one. */
+#define S2_STRING(esc)                                                  \
+	do {                                                            \
+		const char *o_ = p;                                     \
+		S2_NEXT();                                              \
+		if (c != '"') {                                         \
+			const char *q_ = str_body(o_ + 1, end, &(esc), &vc); \
+			if (!q_)                                        \
+				goto fail;                              \
+			S2_SKIP(q_);                                    \
+			S2_NEXT();                                      \
+			if (p != q_)                                    \
+				goto fail;                              \
+		}                                                       \
+	} while (0)
+
+	S2_NEXT();
+	if (c != '{' && c != '[')
+		goto fail;
+
+value:
+	/* A value at depth vd begins at p (c = *p); see the scalar loop
+	 * below for live, hits and duplicate keys. */
+	{
+		uint32_t hits = 0;
+		if (live) {
+			uint32_t m = live & deeper[vd] & set;
+			while (m) {
+				out[__builtin_ctz(m)].type = JSCAN_ABSENT;
+				m &= m - 1;
+			}
+			hits = live & exact[vd];
+			set |= hits;
+		}
+		const char *vstart = p;
+		enum jscan_type t;
+		switch (c) {
+		case '"': {
+			int esc = 0;
+			S2_STRING(esc);
+			while (hits) {
+				struct jscan_field *f = &out[__builtin_ctz(hits)];
+				hits &= hits - 1;
+				f->type = JSCAN_STRING;
+				f->start = vstart + 1;
+				f->len = (size_t)(p - vstart - 1);
+				f->count = 0;
+				f->escaped = esc;
+			}
+			goto next;
+		}
+		case '{':
+		case '[':
+			if (vd >= JSCAN_MAX_DEPTH)
+				goto fail;
+			isobj[vd] = c == '{';
+			{
+				struct level *l = &lv[LV(vd)];
+				l->start = p;
+				l->count = 0;
+				l->live = vd < JSCAN_MAX_PATH
+						  ? live & deeper[vd]
+						  : 0;
+				l->hits = hits;
+			}
+			vd++;
+			S2_NEXT();
+			if (c == (isobj[vd - 1] ? '}' : ']'))
+				goto close;
+			goto element;
+		case 't':
+			if (end - p < 4 || memcmp(p, "true", 4))
+				goto fail;
+			p += 4;
+			t = JSCAN_TRUE;
+			break;
+		case 'f':
+			if (end - p < 5 || memcmp(p + 1, "alse", 4))
+				goto fail;
+			p += 5;
+			t = JSCAN_FALSE;
+			break;
+		case 'n':
+			if (end - p < 4 || memcmp(p, "null", 4))
+				goto fail;
+			p += 4;
+			t = JSCAN_NULL;
+			break;
+		default: {
+			const char *b = p;
+			if (c == '-' && ++p >= end)
+				goto fail;
+			if (*p == '0') {
+				p++;
+			} else if ((unsigned)(*p - '1') < 9) {
+				p = skip_digits(p + 1, end);
+			} else {
+				goto fail;
+			}
+			t = JSCAN_INT;
+			if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) ||
+			    p - b >= 19) {
+				int real;
+				p = num_tail(b, p, end, &real);
+				if (!p)
+					goto fail;
+				if (real)
+					t = JSCAN_REAL;
+			}
+			break;
+		}
+		}
+		S2_SKIP(p);
+		while (hits) {
+			struct jscan_field *f = &out[__builtin_ctz(hits)];
+			hits &= hits - 1;
+			f->type = t;
+			f->start = vstart;
+			f->len = (size_t)(p - vstart);
+			f->count = 0;
+			f->escaped = 0;
+		}
+	}
+
+next:
+	/* A value at depth vd ended: a separator or the end of its
+	 * container follows. */
+	S2_NEXT();
+	if (c == ',') {
+		S2_NEXT();
+		goto element;
+	}
+	if (c != (isobj[vd - 1] ? '}' : ']'))
+		goto fail;
+
+close:
+	/* The container at depth vd - 1 ended at p. */
+	vd--;
+	{
+		const struct level *l = &lv[LV(vd)];
+		uint32_t hits = l->hits;
+		while (hits) {
+			struct jscan_field *f = &out[__builtin_ctz(hits)];
+			hits &= hits - 1;
+			f->type = isobj[vd] ? JSCAN_OBJECT : JSCAN_ARRAY;
+			f->start = l->start;
+			f->len = (size_t)(p + 1 - l->start);
+			f->count = l->count;
+			f->escaped = 0;
+		}
+	}
+	if (vd)
+		goto next;
+	/* The root ended: only whitespace may follow. */
+	if (bits)
+		goto fail;
+	for (; nb < n; nb += 64)
+		if (s1_next(&st, str, n, nb) || st.err)
+			goto fail;
+	return 0;
+
+element:
+	/* The next element of the container at depth vd - 1 begins at p. */
+	{
+		int d = vd - 1;
+		struct level *l = &lv[LV(d)];
+		size_t k = l->count++;
+		uint32_t m = l->live;
+		if (isobj[d]) {
+			if (c != '"')
+				goto fail;
+			int kesc = 0;
+			const char *ks = p + 1;
+			S2_STRING(kesc);
+			size_t kl = (size_t)(p - ks);
+			if (m && !kesc)
+				m &= tab->bykey[d][KEY_HASH(kl, ks, p)];
+			live = m ? match_key(paths, m, d, ks, kl, kesc) : 0;
+			S2_NEXT();
+			if (c != ':')
+				goto fail;
+			S2_NEXT();
+		} else {
+			live = m ? match_index(paths, m, d, k) : 0;
+		}
+		goto value;
+	}
+fail:
+	return -1;
+#undef S2_NEXT
+#undef S2_SKIP
+#undef S2_STRING
+#else
 	NEXT_BYTE();
 	if (c != '{' && c != '[')
 		goto fail;
@@ -667,6 +1012,7 @@ done:
 	return p == end ? 0 : -1;
 fail:
 	return -1;
+#endif
 }
 
 void jscan_compile(struct jscan_path *paths, size_t n)
