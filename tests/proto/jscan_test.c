@@ -1,6 +1,7 @@
 /* jscan_test.c - the per-token JSON scanner, cross-checked against jansson
  * on fixtures, every truncation and byte mutation of them, random
- * documents, and the edges of its fast paths (16-byte blocks, buffer end,
+ * documents, and the edges of its fast paths (16- and 64-byte blocks,
+ * backslash runs, buffer end,
  * whitespace runs, number lengths, key compares). Every document is
  * checked from an exact-size heap copy, so a read past n is an ASan error.
  * jscan_scalar_test.c runs the same file against the scalar build. */
@@ -281,6 +282,89 @@ static void test_block_boundaries_agree(void)
 				}
 }
 
+/* 64-byte block edges (the unit a block-wise classifier works in): every
+ * special sequence at offsets up to 130, backslash runs of 1..70 bytes
+ * before a quote at every offset, strings and keys of 60..200 bytes and
+ * whitespace or control bytes between tokens, each shifted by 0..64
+ * leading spaces so that every byte meets every block position. */
+static void test_block64_agree(void)
+{
+	static const char *pre[] = {"{\"a\":\"", "{\"", "[\""};
+	static const char *post[] = {"\"}", "\":1}", "\"]"};
+	char buf[512];
+	for (size_t f = 0; f < 3; f++)
+		for (size_t i = 0; i < NSPECIAL; i++)
+			for (size_t k = 34; k <= 130; k++) {
+				size_t n = put(buf, 0, pre[f], strlen(pre[f]));
+				n = put_run(buf, n, 'x', k);
+				n = put(buf, n, specials[i].s, specials[i].n);
+				n = put_run(buf, n, 'y', k % 3);
+				n = put(buf, n, post[f], strlen(post[f]));
+				const char *why = xc_check(buf, n);
+				if (why)
+					TEST_FAIL_("form %zu special %zu at %zu:"
+						   " %s",
+						   f, i, k, why);
+			}
+	/* odd runs escape the quote (valid), even runs end the string */
+	for (size_t f = 0; f < 3; f++)
+		for (size_t k = 0; k <= 130; k++)
+			for (size_t r = 1; r <= 70; r++) {
+				size_t n = put(buf, 0, pre[f], strlen(pre[f]));
+				n = put_run(buf, n, 'x', k);
+				n = put_run(buf, n, '\\', r);
+				n = put(buf, n, "\"y", 2);
+				n = put(buf, n, post[f], strlen(post[f]));
+				const char *why = xc_check(buf, n);
+				if (why)
+					TEST_FAIL_("form %zu run %zu at %zu: %s",
+						   f, r, k, why);
+				n = put(buf, 0, pre[f], strlen(pre[f]));
+				n = put_run(buf, n, 'x', k);
+				n = put_run(buf, n, '\\', r);
+				n = put(buf, n, post[f], strlen(post[f]));
+				why = xc_check(buf, n);
+				if (why)
+					TEST_FAIL_("form %zu run %zu at %zu end:"
+						   " %s",
+						   f, r, k, why);
+			}
+	for (size_t lead = 0; lead <= 64; lead++) {
+		for (size_t len = 60; len <= 200; len += 7) {
+			size_t n = put_run(buf, 0, ' ', lead);
+			n = put(buf, n, "{\"", 2);
+			n = put_run(buf, n, 'k', len);
+			n = put(buf, n, "\":\"", 3);
+			n = put_run(buf, n, 'v', len);
+			n = put(buf, n, "\",\"usage\":{\"completion_tokens\":7}}",
+				35);
+			const char *why = xc_check(buf, n);
+			if (why)
+				TEST_FAIL_("lead %zu len %zu: %s", lead, len,
+					   why);
+		}
+		static const char *gaps[] = {" ", "\t\n\r ", "\x01", "\0",
+					     "\x80", "\\", "x"};
+		for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+			for (size_t at = 0; at < 6; at++) {
+				static const char *tok[] = {"{", "\"text\"", ":",
+							    "[1", ",", "true]",
+							    "}"};
+				size_t n = put_run(buf, 0, ' ', lead);
+				for (size_t t = 0; t < 7; t++) {
+					n = put(buf, n, tok[t], strlen(tok[t]));
+					if (t == at)
+						n = put(buf, n, gaps[g],
+							strlen(gaps[g]));
+				}
+				const char *why = xc_check(buf, n);
+				if (why)
+					TEST_FAIL_("lead %zu gap %zu at %zu: %s",
+						   lead, g, at, why);
+			}
+	}
+}
+
 /* Whitespace runs of every length up to 20 (and a byte JSON does not count
  * as whitespace) in every gap between tokens. */
 static void test_whitespace_agree(void)
@@ -437,6 +521,7 @@ int main(void)
 	TEST_RUN(test_mutations_agree);
 	TEST_RUN(test_random_documents_agree);
 	TEST_RUN(test_block_boundaries_agree);
+	TEST_RUN(test_block64_agree);
 	TEST_RUN(test_whitespace_agree);
 	TEST_RUN(test_numbers_agree);
 	TEST_RUN(test_keys_agree);
