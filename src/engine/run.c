@@ -88,6 +88,8 @@ struct phase {
 
 struct worker;
 
+#define RUN_EVENTS_RESERVE 4096 /* events reserved per request, at most */
+
 struct slot {
 	struct worker *w;
 	struct http_req http;
@@ -335,6 +337,12 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	r->in_len = in_len;
 	r->out_len = out_len;
 	r->t_arrival_ns = arrival;
+	/* One event per token plus the role and usage chunks: no allocation
+	 * on the per-token path below RUN_EVENTS_RESERVE chunks. */
+	if (out_len > 0)
+		rec_reserve_events(r, (uint32_t)(out_len < RUN_EVENTS_RESERVE
+							 ? out_len + 3
+							 : RUN_EVENTS_RESERVE));
 
 	struct plan_prompt prompt;
 	char *perr = NULL;

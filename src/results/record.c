@@ -69,6 +69,15 @@ void rec_free(struct rec *r)
 	r->n_events = r->cap_events = 0;
 }
 
+void rec_reserve_events(struct rec *r, uint32_t n)
+{
+	if (n <= r->cap_events)
+		return;
+	size_t cap = r->cap_events;
+	xgrow((void **)&r->events, &cap, n, sizeof(struct rec_event));
+	r->cap_events = (uint32_t)cap;
+}
+
 void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
 		    uint32_t text_bytes)
 {

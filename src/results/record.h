@@ -76,6 +76,9 @@ struct rec {
 void rec_init(struct rec *r, uint32_t id);
 /* Free what the record owns (events, error, text); r itself is not freed. */
 void rec_free(struct rec *r);
+/* Room for n events before the first chunk, so that streams up to n
+ * chunks never allocate on the per-token path. */
+void rec_reserve_events(struct rec *r, uint32_t n);
 /* Append one chunk. Grows geometrically (amortised O(1)). */
 void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
 		    uint32_t text_bytes);

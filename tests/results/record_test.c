@@ -45,8 +45,30 @@ static void test_out_tokens_rule(void)
 	rec_free(&r);
 }
 
+/* Reserved room holds that many events without moving them (no
+ * allocation on the per-token path); beyond it the array still grows. */
+static void test_reserve_events(void)
+{
+	struct rec r;
+	rec_init(&r, 1);
+	rec_reserve_events(&r, 103);
+	ASSERT_TRUE(r.cap_events >= 103);
+	const struct rec_event *e0 = r.events;
+	for (int i = 0; i < 103; i++)
+		rec_push_event(&r, i, 1, 1);
+	ASSERT_TRUE(r.events == e0);
+	rec_reserve_events(&r, 10); /* never shrinks */
+	ASSERT_TRUE(r.cap_events >= 103);
+	for (int i = 0; i < 1000; i++)
+		rec_push_event(&r, 103 + i, 1, 1);
+	ASSERT_EQ(r.n_events, 1103);
+	ASSERT_EQ(r.events[1102].t_ns, 1102);
+	rec_free(&r);
+}
+
 int main(void)
 {
+	TEST_RUN(test_reserve_events);
 	TEST_RUN(test_outcome_first_wins);
 	TEST_RUN(test_out_tokens_rule);
 	return TEST_DONE();
