@@ -110,9 +110,9 @@ static const struct opt run_table[] = {
 	{"insecure", 'k', OPT_BOOL, O(insecure), "0", NULL,
 	 "do not verify TLS certificates", NULL, NULL},
 	{"http-client", 0, OPT_STR, O(http_client), "auto", "auto|native|curl",
-	 "HTTP transport: native (infbench's own HTTP/1.1 reader, plain "
-	 "http:// only) or libcurl (TLS, proxies); auto = native for http:// "
-	 "when no proxy variable is set",
+	 "HTTP transport of the streams: native (infbench's own HTTP/1.1 "
+	 "reader, plain http://, no proxy) or libcurl (TLS, proxies); auto = "
+	 "native for http:// when no http_proxy/all_proxy is set",
 	 NULL, NULL},
 	{"connect-timeout", 0, OPT_DURATION, O(connect_timeout_s), "10s", NULL,
 	 "TCP/TLS connect timeout", NULL, NULL},

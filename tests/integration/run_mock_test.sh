@@ -101,6 +101,20 @@ check "keep-alive: 6 connections for 60 requests" \
 	[ "$(json_get $TMP/t.json .run.client_check.native_connections)" -le 7 ]
 "$INFBENCH" run --url "$URL_t" --http-client h2 -n 1 2>/dev/null
 check "bad --http-client -> exit 2" [ $? = 2 ]
+# A proxy variable hands auto to libcurl (which honours it and no_proxy);
+# --http-client native keeps infbench's reader for the streams (control
+# requests, through libcurl, still honour the variables).
+http_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1 "$INFBENCH" run --url "$URL_t" \
+	-n 4 -c 2 --input-len 8 --output-len 4 --result "$TMP/px.json" -q >/dev/null
+check "proxy variable -> libcurl, which bypasses it via no_proxy" \
+	[ "$(json_get $TMP/px.json .run.client_check.http_client)" = curl ] &&
+	[ "$(json_get $TMP/px.json .completed)" = 4 ]
+http_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1 "$INFBENCH" run --url "$URL_t" \
+	--http-client native \
+	-n 4 -c 2 --input-len 8 --output-len 4 --result "$TMP/pn.json" -q >/dev/null
+check "--http-client native keeps the native reader beside a proxy variable" \
+	[ "$(json_get $TMP/pn.json .run.client_check.http_client)" = native ] &&
+	[ "$(json_get $TMP/pn.json .completed)" = 4 ]
 
 # 5. Open loop on absolute deadlines: 100 requests at 50/s take ~2 s.
 "$INFBENCH" run --url "$URL_t" -n 100 --rate 50 --arrival constant \
