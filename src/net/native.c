@@ -55,6 +55,7 @@ struct nat_conn {
 	int state;
 	int pool;
 	int addr_i;            /* address being tried */
+	int addr_k;            /* how many addresses were tried before it */
 	int reused;            /* carried a whole response before */
 	uint32_t evmask;       /* registered epoll events, 0 = none */
 	struct http_req *req;
@@ -435,7 +436,7 @@ static int build_head(struct native *n, const struct nat_target *t,
 
 static void conn_send(struct http_client *cl, struct nat_conn *c);
 static void conn_open(struct http_client *cl, struct http_req *r,
-		      int from_start);
+		      int from_start, int first_k);
 
 /* The request could not be written or got no byte back on a pooled
  * connection the server had closed meanwhile: resend once on a fresh
@@ -451,7 +452,7 @@ static int maybe_resend(struct http_client *cl, struct nat_conn *c,
 	r->conn = NULL;
 	c->req = NULL;
 	conn_close(cl, c);
-	conn_open(cl, r, from_start);
+	conn_open(cl, r, from_start, 0);
 	return 1;
 }
 
@@ -557,9 +558,11 @@ static void conn_send(struct http_client *cl, struct nat_conn *c)
 	conn_flush(cl, c, 1);
 }
 
-/* Open a fresh connection for r and send when connected. */
+/* Open a fresh connection for r and send when connected, trying the
+ * origin's addresses from the one that worked last, skipping the first
+ * first_k of them (already refused). */
 static void conn_open(struct http_client *cl, struct http_req *r,
-		      int from_start)
+		      int from_start, int first_k)
 {
 	struct native *n = cl->nat;
 	int ti = target_find(n, r->url, r->errbuf, sizeof(r->errbuf));
@@ -583,7 +586,7 @@ static void conn_open(struct http_client *cl, struct http_req *r,
 	pend_set(c, &n->head, 0, r);
 	cl->st.native_connects++;
 	int e = 0;
-	for (int k = 0; k < pt->naddr; k++) {
+	for (int k = first_k; k < pt->naddr; k++) {
 		int ai = (pt->good + k) % pt->naddr;
 		const struct sockaddr *sa = (const struct sockaddr *)&pt->addr[ai];
 		c->fd = socket(sa->sa_family,
@@ -595,6 +598,7 @@ static void conn_open(struct http_client *cl, struct http_req *r,
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->addr_i = ai;
+		c->addr_k = k;
 		if (!connect(c->fd, sa, pt->alen[ai])) {
 			pt->good = ai;
 			c->state = C_SENDING;
@@ -654,7 +658,7 @@ int native_start(struct http_client *cl, struct http_req *r)
 	struct nat_target *t = &n->tg[ti];
 	struct nat_conn *c = n->idle[t->pool];
 	if (!c) {
-		conn_open(cl, r, 1);
+		conn_open(cl, r, 1, 0);
 		return 0;
 	}
 	if (build_head(n, t, r)) {
@@ -797,13 +801,13 @@ static void conn_connected(struct http_client *cl, struct nat_conn *c)
 		return;
 	}
 	struct http_req *r = c->req;
-	if (pt->naddr > 1 && (c->addr_i + 1) % pt->naddr != pt->good) {
+	if (c->addr_k + 1 < pt->naddr) {
 		/* try the next address (e.g. ::1 refused, 127.0.0.1 next) */
-		pt->good = (c->addr_i + 1) % pt->naddr;
+		int next_k = c->addr_k + 1;
 		r->conn = NULL;
 		c->req = NULL;
 		conn_close(cl, c);
-		conn_open(cl, r, 0);
+		conn_open(cl, r, 0, next_k);
 		return;
 	}
 	req_fail(cl, r, HTTP_RES_CONNECT_FAILED, 0, "connecting to %s: %s",

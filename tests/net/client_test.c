@@ -308,6 +308,27 @@ static void test_stale_resend(void)
 	srv_stop(&s);
 }
 
+/* "localhost" may resolve to ::1 first; the server listens on 127.0.0.1
+ * only: the next address is tried. */
+static void test_localhost_addresses(void)
+{
+	struct srv s;
+	srv_start(&s, SC_SSE);
+	struct http_client *cl = client(HTTP_TRANSPORT_NATIVE, 5);
+	struct xfer x;
+	x_init(&x, s.port, "{}");
+	snprintf(x.url, sizeof(x.url), "http://localhost:%d/v1/x", s.port);
+	run1(cl, &x);
+	ASSERT_EQ(x.res, HTTP_RES_OK);
+	ASSERT_EQ(x.body.len, 27);
+	run1(cl, &x); /* and the address that worked is kept */
+	ASSERT_EQ(x.res, HTTP_RES_OK);
+	ASSERT_EQ(http_client_stats(cl)->native_connects, 1);
+	http_client_free(cl);
+	buf_free(&x.body);
+	srv_stop(&s);
+}
+
 static void test_refused(void)
 {
 	struct srv s;
@@ -416,6 +437,7 @@ int main(void)
 	TEST_RUN(test_sse_keepalive);
 	TEST_RUN(test_same_bytes_as_curl);
 	TEST_RUN(test_stale_resend);
+	TEST_RUN(test_localhost_addresses);
 	TEST_RUN(test_refused);
 	TEST_RUN(test_timeout);
 	TEST_RUN(test_reset_mid_body);
