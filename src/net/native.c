@@ -640,11 +640,10 @@ int native_start(struct http_client *cl, struct http_req *r)
 	r->active = 1;
 	cl->active++;
 	req_link(n, r);
-	cl->t_wake_ns = now;
 	int ti = target_find(n, r->url, r->errbuf, sizeof(r->errbuf));
 	if (ti == -2) {
-		/* Not ours after all (https behind a redirect of the rule,
-		 * credentials): undo and let curl take it. */
+		/* Not ours after all (credentials in the URL, more targets
+		 * than NAT_MAX_TARGETS): undo and let curl take it. */
 		req_unlink(n, r);
 		r->active = 0;
 		cl->active--;
