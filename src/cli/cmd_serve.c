@@ -46,6 +46,7 @@ struct serve_opts {
 	long long seed;
 	long long close_after;
 	int reuse_port;
+	char *stats_file;
 	double p429, p503, perror, pdrop, pgarbage, pstall;
 	long long fault_after;
 	struct opt_list fault_every;
@@ -127,6 +128,12 @@ static const struct opt serve_table[] = {
 	 "set SO_REUSEPORT so several servers (e.g. one per core for a "
 	 "client benchmark) share one --port; the kernel spreads "
 	 "connections across them",
+	 NULL, NULL},
+	{"stats-file", 0, OPT_STR, O(stats_file), NULL, "PATH",
+	 "mock: at shutdown, write the send lateness of every scheduled "
+	 "token (write time - schedule; p50/p99/p999/max in us) as JSON, so "
+	 "a client benchmark can tell the server's lateness from the "
+	 "client's error",
 	 NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
 	 "close a keep-alive connection after N responses (0 = never)", NULL,
@@ -457,6 +464,7 @@ int cmd_serve(int argc, char **argv)
 	cfg.mock.jitter_s = o.jitter_s;
 	cfg.mock.tokens_per_chunk = (int)o.tokens_per_chunk;
 	cfg.mock.seed = (uint64_t)o.seed;
+	cfg.mock.stats_path = o.stats_file;
 	if (mock_bench_parse(o.bench_mode, &cfg.mock.bench)) {
 		errorf("serve --bench-mode: unknown '%s' (off bulk paced "
 		       "lockstep)",

@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/msg.h"
 #include "core/rng.h"
 #include "core/xmalloc.h"
 
@@ -25,6 +27,10 @@ struct mock {
 	struct loop_timer tick;
 	int64_t tick_ns; /* deadline of the armed tick */
 	struct mock_stream *ls_head;
+	/* send lateness (cfg.stats_path): 1 us histogram, owned */
+	uint32_t *late;
+	uint64_t late_n;
+	int64_t late_max_ns;
 };
 
 /* Per-stream state in srv_stream_priv; the timer comes first. */
@@ -82,15 +88,71 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 	m->jitter_ns = (int64_t)(c->jitter_s * 1e9 + 0.5);
 	rng_seed(&m->rng, c->seed ^ 0x6d6f636bULL); /* "mock" */
 	m->tick.cb = on_tick;
+	if (c->stats_path)
+		m->late = xcalloc(MOCK_LATE_BUCKETS + 1, sizeof(*m->late));
 	*be = m;
 	return 0;
+}
+
+/* The token scheduled for deadline_ns was just written. */
+static void note_late(struct mock *m, int64_t deadline_ns)
+{
+	if (!m->late)
+		return;
+	int64_t d = clock_now_ns() - deadline_ns;
+	if (d < 0)
+		d = 0;
+	int64_t us = d / 1000;
+	m->late[us < MOCK_LATE_BUCKETS ? us : MOCK_LATE_BUCKETS]++;
+	m->late_n++;
+	if (d > m->late_max_ns)
+		m->late_max_ns = d;
+}
+
+/* Lateness quantile q in microseconds (bucket upper edge). */
+static double late_q(const struct mock *m, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)(m->late_n - 1)) + 1, c = 0;
+	for (int i = 0; i <= MOCK_LATE_BUCKETS; i++) {
+		c += m->late[i];
+		if (c >= want)
+			return i < MOCK_LATE_BUCKETS
+				       ? (double)(i + 1)
+				       : (double)m->late_max_ns / 1e3;
+	}
+	return 0;
+}
+
+static void write_stats(const struct mock *m)
+{
+	FILE *f = fopen(m->cfg.stats_path, "w");
+	if (!f) {
+		warnf("serve: cannot write --stats-file %s: %s",
+		      m->cfg.stats_path, strerror(errno));
+		return;
+	}
+	fprintf(f,
+		"{\"send_lateness_us\": {\"tokens\": %llu, \"p50\": %.0f, "
+		"\"p99\": %.0f, \"p999\": %.0f, \"max\": %.1f}, "
+		"\"bench_mode\": \"%s\"}\n",
+		(unsigned long long)m->late_n, m->late_n ? late_q(m, 0.5) : 0,
+		m->late_n ? late_q(m, 0.99) : 0,
+		m->late_n ? late_q(m, 0.999) : 0,
+		(double)m->late_max_ns / 1e3, mock_bench_name(m->cfg.bench));
+	if (fclose(f))
+		warnf("serve: writing --stats-file %s: %s", m->cfg.stats_path,
+		      strerror(errno));
 }
 
 static void mock_destroy(void *be)
 {
 	struct mock *m = be;
-	if (m)
-		loop_timer_stop(m->loop, &m->tick);
+	if (!m)
+		return;
+	loop_timer_stop(m->loop, &m->tick);
+	if (m->late)
+		write_stats(m);
+	free(m->late);
 	free(m);
 }
 
@@ -136,12 +198,14 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 	uint32_t last = chunk_last(ms);
 	uint32_t n = last + 1 - ms->done;
 	int fin = last + 1 >= ms->total;
+	int64_t due = ms->last_ns;
 	ms->done = last + 1;
 	if (fin)
 		m->running--;
-	if (srv_stream_tokens(ms->s, n,
-			      fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE) ==
-	    SRV_EMIT_GONE) {
+	enum srv_emit em = srv_stream_tokens(
+		ms->s, n, fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE);
+	note_late(m, due); /* emitted (or, on a fault, attempted) now */
+	if (em == SRV_EMIT_GONE) {
 		if (!fin)
 			m->running--;
 		return;

@@ -44,7 +44,12 @@ struct mock_config {
 	int tokens_per_chunk; /* >= 1; the first chunk always has one token */
 	uint64_t seed;        /* jitter stream */
 	enum mock_bench bench; /* MOCK_BENCH_OFF = normal */
+	const char *stats_path; /* at shutdown, the send lateness of every
+				   timed emission (emit time - schedule) as
+				   JSON here; NULL = not measured */
 };
+
+#define MOCK_LATE_BUCKETS 20000 /* 1 us buckets; later ones count as max */
 
 /* create() takes a const struct mock_config *. */
 extern const struct srv_backend_ops mock_backend_ops;

@@ -9,7 +9,7 @@ pf=$dir/port
 fail() { echo "  FAIL: $*"; kill "$pid" 2>/dev/null; rm -rf "$dir"; exit 1; }
 "$INFBENCH" serve --mock --port 0 --port-file "$pf" --ttft 5ms --itl 1ms \
 	--fault-every drop:3 --fault-after-tokens 1 --model tiny \
-	2>"$dir/err" &
+	--stats-file "$dir/stats" 2>"$dir/err" &
 pid=$!
 i=0
 while [ ! -s "$pf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -48,5 +48,9 @@ wait "$pid"
 rc=$?
 [ $rc = 0 ] || fail "exit status $rc after SIGTERM"
 grep -q "stopping on SIGTERM" "$dir/err" || fail "no stop message"
+# --stats-file: the send lateness of every token emission (4 + 2 + the
+# one the drop fault cut), written at shutdown.
+grep -q '"send_lateness_us": {"tokens": 7, "p50": [0-9]' "$dir/stats" ||
+	fail "stats file: $(cat "$dir/stats" 2>&1)"
 rm -rf "$dir"
 echo "  ok"
