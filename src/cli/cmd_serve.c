@@ -130,10 +130,10 @@ static const struct opt serve_table[] = {
 	 "connections across them",
 	 NULL, NULL},
 	{"stats-file", 0, OPT_STR, O(stats_file), NULL, "PATH",
-	 "mock: at shutdown, write the send lateness of every scheduled "
-	 "token (write time - schedule; p50/p99/p999/max in us) as JSON, so "
-	 "a client benchmark can tell the server's lateness from the "
-	 "client's error",
+	 "mock: at shutdown, write the send lateness of every timed emission "
+	 "(emit time - schedule; p50/p99/p999/max in us; --bench-mode off "
+	 "and paced) as JSON, so a client benchmark can tell the server's "
+	 "lateness from the client's error",
 	 NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
 	 "close a keep-alive connection after N responses (0 = never)", NULL,
@@ -265,7 +265,7 @@ static int dtype_bytes(const char *s)
 /* Options that belong to one engine kind: given with another -> error. */
 static const char *const mock_only[] = {"ttft", "itl", "jitter",
 					"tokens-per-chunk", "bench-mode",
-					"flavour", NULL};
+					"flavour", "stats-file", NULL};
 static const char *const engine_only[] = {
 	"gpu", "tp", "dtype", "profile", "catalog", "gpu-memory-utilization",
 	"block-size", NULL};

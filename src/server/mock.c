@@ -94,7 +94,7 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 	return 0;
 }
 
-/* The token scheduled for deadline_ns was just written. */
+/* The emission scheduled for deadline_ns just happened. */
 static void note_late(struct mock *m, int64_t deadline_ns)
 {
 	if (!m->late)
