@@ -82,6 +82,7 @@ struct http_client *http_client_new(const struct http_client_config *cfg,
 	cl->watch_fd = -1;
 	cl->curl_deadline_ns = -1;
 	cl->armed_ns = -1;
+	cl->proxy_env = -1;
 	cl->epfd = epoll_create1(EPOLL_CLOEXEC);
 	cl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (cl->epfd < 0 || cl->tfd < 0) {

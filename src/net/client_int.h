@@ -23,6 +23,7 @@ struct http_client {
 	int watch_fd;
 	size_t active;
 	struct native *nat;       /* own transport state, NULL until used */
+	int proxy_env;            /* a proxy variable is set: -1 not read yet */
 	struct http_client_config cfg;
 	struct http_client_stats st;
 };

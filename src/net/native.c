@@ -230,7 +230,9 @@ int native_wants(struct http_client *cl, const struct http_req *r)
 		return 0;
 	if (strncasecmp(r->url, "http://", 7))
 		return 0;
-	if (cl->cfg.transport == HTTP_TRANSPORT_AUTO && proxy_configured())
+	if (cl->proxy_env < 0) /* the environment, read once per client */
+		cl->proxy_env = proxy_configured();
+	if (cl->cfg.transport == HTTP_TRANSPORT_AUTO && cl->proxy_env)
 		return 0;
 	if (cl->cfg.verbose)
 		return 0; /* curl's protocol trace was asked for */
