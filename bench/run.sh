@@ -63,21 +63,29 @@ tps_of() { # FILE: output tokens per client CPU-second
 	echo "$(j "$1" .total_output_tokens) $(j "$1" .run.client_check.client_cpu_s)" |
 		awk '{printf "%.0f", $1 / $2}'
 }
+# pairs PORT STREAMS TOKENS NAME: REPS alternating raw-reader / infbench
+# runs on one server; sets X_raw, X_raw_wall, X_inf, X_inf_wall, X_busy
+# (space-separated values, one per repetition).
+pairs() {
+	X_raw=""; X_raw_wall=""; X_inf=""; X_inf_wall=""; X_busy=""
+	k=0
+	while [ $k -lt $REPS ]; do
+		r=$($CPIN "$B/bench/rawread" "$1" "$2" "$3")
+		run "$1" "$T/$4.json" -n "$2" -c "$2" --input-len 8 \
+			--output-len "$3"
+		X_raw="$X_raw $(echo "$r" | jq .tok_per_cpu_s)"
+		X_raw_wall="$X_raw_wall $(echo "$r" | jq .tok_per_s)"
+		X_inf="$X_inf $(tps_of "$T/$4.json")"
+		X_inf_wall="$X_inf_wall $(j "$T/$4.json" .output_throughput)"
+		X_busy="$X_busy $(j "$T/$4.json" .run.client_check.client_busy_fraction)"
+		k=$((k + 1))
+	done
+}
 
 # 1. Raw limit vs infbench, bulk: every token as fast as the server can.
 server bulk --mock --bench-mode bulk
-raw_all=""; bulk_all=""; raw_wall_all=""; bulk_wall_all=""
-k=0
-while [ $k -lt $REPS ]; do
-	raw=$($CPIN "$B/bench/rawread" "$P_bulk" $streams $bulk_tok)
-	run "$P_bulk" "$T/bulk.json" -n $streams -c $streams --input-len 8 \
-		--output-len $bulk_tok
-	raw_all="$raw_all $(echo "$raw" | jq .tok_per_cpu_s)"
-	raw_wall_all="$raw_wall_all $(echo "$raw" | jq .tok_per_s)"
-	bulk_all="$bulk_all $(tps_of "$T/bulk.json")"
-	bulk_wall_all="$bulk_wall_all $(j "$T/bulk.json" .output_throughput)"
-	k=$((k + 1))
-done
+pairs "$P_bulk" $streams $bulk_tok bulk
+raw_all=$X_raw; raw_wall_all=$X_raw_wall; bulk_all=$X_inf; bulk_wall_all=$X_inf_wall
 stop_servers
 raw_tps=$(echo $raw_all | median)
 raw_wall=$(echo $raw_wall_all | median)
@@ -94,16 +102,7 @@ ps=1024; pt=2000; pitl=500us
 nsrv=$((ncpu - 1)); [ $nsrv -gt 8 ] && nsrv=8; [ $nsrv -lt 1 ] && nsrv=1
 [ "$PINNED" = true ] || nsrv=1
 paced_servers() {
-	$SPIN "$INF" serve --mock --bench-mode paced --ttft 0 --itl $pitl \
-		--reuse-port --port 0 --port-file "$T/paced.port" -q \
-		--max-model-len 100000000 2>"$T/paced.err" &
-	PIDS="$PIDS $!"
-	i=0
-	while [ ! -s "$T/paced.port" ]; do
-		i=$((i + 1)); [ $i -gt 200 ] && { cat "$T/paced.err"; exit 1; }
-		sleep 0.05
-	done
-	P_paced=$(cat "$T/paced.port")
+	server paced --mock --bench-mode paced --ttft 0 --itl $pitl --reuse-port
 	k=2
 	while [ $k -le $nsrv ]; do
 		taskset -c $k "$INF" serve --mock --bench-mode paced --ttft 0 \
@@ -115,19 +114,9 @@ paced_servers() {
 	sleep 0.3
 }
 paced_servers
-rawp_all=""; paced_all=""; rawp_wall_all=""; paced_wall_all=""; busy_all=""
-k=0
-while [ $k -lt $REPS ]; do
-	rawp=$($CPIN "$B/bench/rawread" "$P_paced" $ps $pt)
-	run "$P_paced" "$T/paced.json" -n $ps -c $ps --input-len 8 \
-		--output-len $pt
-	rawp_all="$rawp_all $(echo "$rawp" | jq .tok_per_cpu_s)"
-	rawp_wall_all="$rawp_wall_all $(echo "$rawp" | jq .tok_per_s)"
-	paced_all="$paced_all $(tps_of "$T/paced.json")"
-	paced_wall_all="$paced_wall_all $(j "$T/paced.json" .output_throughput)"
-	busy_all="$busy_all $(j "$T/paced.json" .run.client_check.client_busy_fraction)"
-	k=$((k + 1))
-done
+pairs "$P_paced" $ps $pt paced
+rawp_all=$X_raw; rawp_wall_all=$X_raw_wall; paced_all=$X_inf
+paced_wall_all=$X_inf_wall; busy_all=$X_busy
 stop_servers
 rawp_tps=$(echo $rawp_all | median)
 rawp_wall=$(echo $rawp_wall_all | median)
