@@ -18,6 +18,7 @@
 #include "dist/dist.h"
 #include "dist/share.h"
 #include "net/client.h"
+#include "proto/jscan.h"
 #include "proto/ndjson.h"
 #include "proto/sse.h"
 #include "workload/plan.h"
@@ -96,6 +97,8 @@ struct slot {
 	struct sse sse;
 	struct ndjson nd;
 	struct proto_stream ps;
+	struct jscan_memo memo; /* the slot's event template, kept across
+				   its requests (same API, same shapes) */
 	struct buf body;
 	struct buf text;
 	struct buf errbody;
@@ -374,6 +377,7 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	ndjson_free(&s->nd);
 	ndjson_init(&s->nd);
 	proto_stream_init(&s->ps, cfg->save_text ? &s->text : NULL);
+	s->ps.memo = &s->memo;
 	s->http.url = cfg->gen_url;
 	s->http.headers = cfg->headers;
 	s->http.body = s->body.data;
@@ -550,6 +554,7 @@ static void worker_free(struct worker *w)
 		http_req_free(&s->http);
 		sse_free(&s->sse);
 		ndjson_free(&s->nd);
+		jscan_memo_free(&s->memo);
 		buf_free(&s->body);
 		buf_free(&s->text);
 		buf_free(&s->errbody);

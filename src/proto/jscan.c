@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,53 @@ JSCAN_INLINE const char *skip_digits(const char *p, const char *end)
 	return p;
 }
 
+/* A literal or number value at p < end (c = *p): its end, or NULL when
+ * invalid (containers and strings are not atoms); *t its type. */
+JSCAN_INLINE const char *atom(const char *p, const char *end, char c,
+			      enum jscan_type *t)
+{
+	switch (c) {
+	case 't':
+		if (end - p < 4 || memcmp(p, "true", 4))
+			return NULL;
+		*t = JSCAN_TRUE;
+		return p + 4;
+	case 'f':
+		if (end - p < 5 || memcmp(p + 1, "alse", 4))
+			return NULL;
+		*t = JSCAN_FALSE;
+		return p + 5;
+	case 'n':
+		if (end - p < 4 || memcmp(p, "null", 4))
+			return NULL;
+		*t = JSCAN_NULL;
+		return p + 4;
+	default: {
+		/* Number: the integer part here, the rest (and long
+		 * integers) in num_tail. */
+		const char *b = p;
+		if (c == '-' && ++p >= end)
+			return NULL;
+		if (*p == '0') {
+			p++;
+		} else if ((unsigned)(*p - '1') < 9) {
+			p = skip_digits(p + 1, end);
+		} else {
+			return NULL;
+		}
+		*t = JSCAN_INT;
+		if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) ||
+		    p - b >= 19) {
+			int real;
+			p = num_tail(b, p, end, &real);
+			if (p && real)
+				*t = JSCAN_REAL;
+		}
+		return p;
+	}
+	}
+}
+
 JSCAN_COLD uint32_t match_escaped_key(const struct jscan_path *paths,
 				      uint32_t m, int d, const char *ks,
 				      size_t kl);
@@ -447,9 +495,30 @@ static void tab_build(struct jscan_tab *t, const struct jscan_path *paths,
 		t->deeper[d] = t->deeper[d + 1] | t->exact[d + 1];
 }
 
-JSCAN_HOT int jscan_parse(const char *str, size_t n,
-			  const struct jscan_path *paths,
-			  struct jscan_field *out, size_t nfields)
+/* Where a parse records its scalar values (jscan_parse_memo): offsets
+ * from base of each string, number and literal value (not keys), in
+ * document order; n counts past max when they do not fit. */
+struct rec {
+	const char *base;
+	uint16_t *ss, *se; /* value start, end (exclusive) */
+	unsigned n, max;
+};
+
+#define REC_SCALAR(b, e)                                                \
+	do {                                                            \
+		if (rec->n < rec->max) {                                \
+			rec->ss[rec->n] = (uint16_t)((b) - rec->base);  \
+			rec->se[rec->n] = (uint16_t)((e) - rec->base);  \
+		}                                                       \
+		rec->n++;                                               \
+	} while (0)
+
+/* The parser: jscan_parse's contract; rec, when non-NULL, receives the
+ * scalar values. Inlined into its two callers so that the plain one
+ * carries no recording at all. */
+JSCAN_INLINE int parse(const char *str, size_t n,
+		       const struct jscan_path *paths, struct jscan_field *out,
+		       size_t nfields, struct rec *rec)
 {
 	if (nfields > JSCAN_MAX_FIELDS)
 		return -1;
@@ -487,8 +556,9 @@ value:
 		uint32_t hits = 0;
 		if (live) {
 			uint32_t m = live & deeper[vd] & set;
-			while (m) {
-				out[__builtin_ctz(m)].type = JSCAN_ABSENT;
+			while (m) { /* rare: a duplicate key */
+				memset(&out[__builtin_ctz(m)], 0,
+				       sizeof(*out));
 				m &= m - 1;
 			}
 			hits = live & exact[vd];
@@ -503,6 +573,8 @@ value:
 			if (!q)
 				goto fail;
 			p = q + 1;
+			if (rec)
+				REC_SCALAR(vstart, p);
 			while (hits) {
 				struct jscan_field *f = &out[__builtin_ctz(hits)];
 				hits &= hits - 1;
@@ -538,49 +610,13 @@ value:
 				goto close;
 			}
 			goto element;
-		case 't':
-			if (end - p < 4 || memcmp(p, "true", 4))
+		default:
+			p = atom(p, end, c, &t);
+			if (!p)
 				goto fail;
-			p += 4;
-			t = JSCAN_TRUE;
+			if (rec)
+				REC_SCALAR(vstart, p);
 			break;
-		case 'f':
-			if (end - p < 5 || memcmp(p + 1, "alse", 4))
-				goto fail;
-			p += 5;
-			t = JSCAN_FALSE;
-			break;
-		case 'n':
-			if (end - p < 4 || memcmp(p, "null", 4))
-				goto fail;
-			p += 4;
-			t = JSCAN_NULL;
-			break;
-		default: {
-			/* Number: the integer part here, the rest (and
-			 * long integers) in num_tail. */
-			const char *b = p;
-			if (c == '-' && ++p >= end)
-				goto fail;
-			if (*p == '0') {
-				p++;
-			} else if ((unsigned)(*p - '1') < 9) {
-				p = skip_digits(p + 1, end);
-			} else {
-				goto fail;
-			}
-			t = JSCAN_INT;
-			if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) ||
-			    p - b >= 19) {
-				int real;
-				p = num_tail(b, p, end, &real);
-				if (!p)
-					goto fail;
-				if (real)
-					t = JSCAN_REAL;
-			}
-			break;
-		}
 		}
 		while (hits) {
 			struct jscan_field *f = &out[__builtin_ctz(hits)];
@@ -669,6 +705,285 @@ fail:
 	return -1;
 }
 
+JSCAN_HOT int jscan_parse(const char *s, size_t n,
+			  const struct jscan_path *paths,
+			  struct jscan_field *out, size_t nfields)
+{
+	return parse(s, n, paths, out, nfields, NULL);
+}
+
+/* ---- the per-stream memo (jscan_parse_memo) ----
+ *
+ * Why it is exact: a template T is a valid document. A document s that
+ * equals T byte for byte except that some scalar values of T are replaced
+ * by other complete, valid scalar values (each followed by the same bytes
+ * as in T) is derived by the same grammar with other leaves, so it is
+ * valid under the same rules (depth, keys and structure unchanged), and
+ * every path resolves to the same value slot: the fields are T's, with
+ * positions moved by the length changes of the values before them. Any
+ * other difference (a key, a bracket, whitespace, a value turned into a
+ * container) makes the match fail and s is parsed in full.
+ */
+#define MEMO_BYTES 1024   /* longest document kept as a template */
+#define MEMO_SCALARS 64   /* most scalar values in a template */
+#define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
+
+/* A field's value in the template. */
+struct memo_field {
+	uint8_t type;       /* enum jscan_type */
+	uint8_t escaped;
+	uint8_t sidx;       /* scalar values: index in ss/se */
+	uint8_t k0, k1;     /* containers: scalars before its start, end */
+	uint16_t off, len;  /* span in buf (strings: with their quotes) */
+	uint16_t count;     /* containers: elements */
+};
+
+/* One allocation, sized to the document: header, then ss[ns] and
+ * se[ns] (each scalar value's start and end offset, in document order),
+ * f[nf] (each field's value), the document buf[len], and owner[len + 1]
+ * (owner[i]: the first scalar whose end is >= i, ns when none: where a
+ * difference at offset i must lie). */
+struct jscan_memo_tpl {
+	uint16_t len, ns, nf;  /* document bytes, scalars, fields */
+	uint32_t size;         /* bytes allocated */
+	uint16_t mem[];
+};
+
+#define T_SS(T) ((T)->mem)
+#define T_SE(T) ((T)->mem + (T)->ns)
+#define T_F(T) ((struct memo_field *)((T)->mem + 2 * (T)->ns))
+#define T_BUF(T) ((char *)(T_F(T) + (T)->nf))
+#define T_OWNER(T) ((unsigned char *)T_BUF(T) + (T)->len)
+
+/* A scalar value of the template that s replaces. */
+struct memo_chg {
+	size_t start, end;  /* the new value's span in s */
+	enum jscan_type type;
+	int escaped;
+};
+
+/* Length of the common prefix of a[0..n) and b[0..n). */
+JSCAN_INLINE size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+#ifdef JSCAN_SSE2
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(a + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(b + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+		if (m != 0xFFFF)
+			return i + (size_t)__builtin_ctz(~m);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		uint64_t d = ld64(a + i) ^ ld64(b + i);
+		if (d) /* little-endian: the lowest set byte is first */
+			return i + (size_t)(__builtin_ctzll(d) >> 3);
+		i += 8;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* First index k in v[0..n) with v[k] >= x. */
+static unsigned lower_bound(const uint16_t *v, unsigned n, size_t x)
+{
+	unsigned lo = 0, hi = n;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Match s against T (see above) and fill out[0..nf) on success. Returns
+ * 0, or -1 when s is not T with some scalar values replaced (out then
+ * untouched). */
+static int memo_match(const struct jscan_memo_tpl *T, const char *s,
+		      size_t n, struct jscan_field *out, size_t nf)
+{
+	const char *b = T_BUF(T);
+	const unsigned char *owner = T_OWNER(T);
+	const uint16_t *ss = T_SS(T), *se = T_SE(T);
+	const struct memo_field *f = T_F(T);
+	const struct vconst vc = VCONST_INIT;
+	/* chg[k]: the replacement of scalar k (valid where cum changes or
+	 * mark says so); cum[k]: total length change of scalars < k. */
+	struct memo_chg chg[MEMO_SCALARS];
+	long cum[MEMO_SCALARS + 1];
+	uint64_t mark = 0; /* bit k: scalar k replaced */
+	unsigned k = 0;    /* scalars before k are settled */
+	size_t op = 0, np = 0; /* matched up to b + op and s + np */
+	long sh = 0;
+	for (;;) {
+		size_t ro = T->len - op, rn = n - np;
+		size_t x = common_prefix(s + np, b + op, ro < rn ? ro : rn);
+		if (x == ro && x == rn)
+			break;
+		/* The first difference must lie in a scalar value at or
+		 * after k, or at the byte right after it. */
+		size_t xo = op + x;
+		unsigned j = owner[xo];
+		if (j < k || j == T->ns || ss[j] > xo)
+			return -1;
+		size_t vs = np + (ss[j] - op);
+		if (vs >= n)
+			return -1;
+		struct memo_chg *c = &chg[j];
+		const char *q;
+		c->escaped = 0;
+		if (s[vs] == '"') {
+			q = str_body(s + vs + 1, s + n, &c->escaped, &vc);
+			if (!q)
+				return -1;
+			q++;
+			c->type = JSCAN_STRING;
+		} else if (s[vs] == '{' || s[vs] == '[') {
+			return -1;
+		} else {
+			q = atom(s + vs, s + n, s[vs], &c->type);
+			if (!q)
+				return -1;
+		}
+		c->start = vs;
+		c->end = (size_t)(q - s);
+		while (k <= j)
+			cum[k++] = sh;
+		sh += (long)(c->end - vs) - (long)(se[j] - ss[j]);
+		mark |= 1ull << j;
+		np = c->end;
+		op = se[j];
+	}
+	while (k <= T->ns)
+		cum[k++] = sh;
+	for (size_t i = 0; i < nf; i++) {
+		const struct memo_field *mf = &f[i];
+		struct jscan_field *o = &out[i];
+		o->type = (enum jscan_type)mf->type;
+		o->escaped = mf->escaped;
+		o->count = mf->count;
+		if (mf->type == JSCAN_ABSENT) {
+			o->start = NULL;
+			o->len = 0;
+		} else if (mf->sidx == MEMO_NONE) { /* a container */
+			long s0 = cum[mf->k0], s1 = cum[mf->k1];
+			o->start = s + (long)mf->off + s0;
+			o->len = (size_t)((long)mf->len + s1 - s0);
+		} else if (mark >> mf->sidx & 1) {
+			const struct memo_chg *c = &chg[mf->sidx];
+			int str = c->type == JSCAN_STRING;
+			o->type = c->type;
+			o->escaped = c->escaped;
+			o->start = s + c->start + str;
+			o->len = c->end - c->start - 2 * (size_t)str;
+		} else { /* strings: off and len are inside the quotes */
+			o->start = s + (long)mf->off + cum[mf->sidx];
+			o->len = mf->len;
+		}
+	}
+	return 0;
+}
+
+/* Make s (valid, fields in out, scalar values in r) m's template.
+ * Returns 0, or -1 when it cannot be kept. */
+static int memo_build(struct jscan_memo *m, const char *s, size_t n,
+		      const struct jscan_path *paths,
+		      const struct jscan_field *out, size_t nf,
+		      const struct rec *r)
+{
+	if (r->n > MEMO_SCALARS)
+		return -1;
+	size_t size = sizeof(struct jscan_memo_tpl) + 4 * r->n +
+		      nf * sizeof(struct memo_field) + 2 * n + 1;
+	struct jscan_memo_tpl *T = m->tpl;
+	if (!T || T->size < size) {
+		size = (size + 63) & ~(size_t)63;
+		T = realloc(m->tpl, size);
+		if (!T)
+			return -1; /* m->tpl is still allocated */
+		T->size = (uint32_t)size;
+		m->tpl = T;
+	}
+	T->len = (uint16_t)n;
+	T->ns = (uint16_t)r->n;
+	T->nf = (uint16_t)nf;
+	uint16_t *ss = T_SS(T), *se = T_SE(T);
+	memcpy(ss, r->ss, r->n * sizeof(*ss));
+	memcpy(se, r->se, r->n * sizeof(*se));
+	memcpy(T_BUF(T), s, n);
+	unsigned char *owner = T_OWNER(T);
+	for (unsigned i = 0, k = 0; i <= n; i++) {
+		while (k < T->ns && se[k] < i)
+			k++;
+		owner[i] = (unsigned char)k;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct jscan_field *o = &out[i];
+		struct memo_field *mf = &T_F(T)[i];
+		memset(mf, 0, sizeof(*mf));
+		mf->type = (uint8_t)o->type;
+		mf->sidx = MEMO_NONE;
+		if (o->type == JSCAN_ABSENT)
+			continue;
+		size_t off = (size_t)(o->start - s);
+		mf->off = (uint16_t)off;
+		mf->len = (uint16_t)o->len;
+		mf->escaped = (uint8_t)o->escaped;
+		if (o->type == JSCAN_OBJECT || o->type == JSCAN_ARRAY) {
+			mf->k0 = (uint8_t)lower_bound(ss, T->ns, off);
+			mf->k1 = (uint8_t)lower_bound(ss, T->ns, off + o->len);
+			mf->count = (uint16_t)o->count;
+		} else {
+			size_t vo = off - (o->type == JSCAN_STRING);
+			unsigned k = lower_bound(ss, T->ns, vo);
+			if (k == T->ns || ss[k] != vo)
+				return -1;
+			mf->sidx = (uint8_t)k;
+		}
+	}
+	m->paths = paths;
+	m->nfields = nf;
+	return 0;
+}
+
+int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
+		     const struct jscan_path *paths, struct jscan_field *out,
+		     size_t nfields)
+{
+	if (nfields > JSCAN_MAX_FIELDS)
+		return -1;
+	uint32_t stamp = nfields && paths[0].tab.n >= nfields
+				 ? paths[0].tab.stamp
+				 : 0;
+	if (m->tpl && m->paths == paths && m->nfields == nfields &&
+	    m->stamp == stamp && !memo_match(m->tpl, s, n, out, nfields)) {
+		m->matched++;
+		return 0;
+	}
+	m->parsed++;
+	uint16_t ss[MEMO_SCALARS], se[MEMO_SCALARS];
+	struct rec r = {.base = s, .ss = ss, .se = se, .max = MEMO_SCALARS};
+	struct rec *rp = n <= MEMO_BYTES ? &r : NULL; /* too long to keep */
+	if (parse(s, n, paths, out, nfields, rp))
+		return -1; /* the template stays for the next event */
+	if (!rp || memo_build(m, s, n, paths, out, nfields, rp))
+		m->paths = NULL; /* no template: s did not fit */
+	else
+		m->stamp = stamp;
+	return 0;
+}
+
+void jscan_memo_free(struct jscan_memo *m)
+{
+	free(m->tpl);
+	memset(m, 0, sizeof(*m));
+}
+
 void jscan_compile(struct jscan_path *paths, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -690,8 +1005,11 @@ void jscan_compile(struct jscan_path *paths, size_t n)
 					same |= 1u << j;
 			paths[i].same[d] = same;
 		}
-	if (n)
+	if (n) {
+		static atomic_uint stamps;
 		tab_build(&paths[0].tab, paths, n);
+		paths[0].tab.stamp = atomic_fetch_add(&stamps, 1) + 1;
+	}
 }
 
 /* Decode escapes; out may be NULL to only count. */

@@ -35,6 +35,9 @@ enum jscan_type {
  * jscan_compile so that jscan_parse does no per-call setup. */
 struct jscan_tab {
 	uint32_t n;                          /* paths compiled together */
+	uint32_t stamp;                      /* distinct per jscan_compile
+						call (memos tell a recompiled
+						table from the one they saw) */
 	uint32_t exact[JSCAN_MAX_PATH + 1];  /* paths ending at depth d */
 	uint32_t deeper[JSCAN_MAX_PATH + 1]; /* paths going below depth d */
 	uint32_t bykey[JSCAN_MAX_PATH][16];  /* paths by a 4-bit hash of
@@ -75,6 +78,40 @@ void jscan_compile(struct jscan_path *paths, size_t n);
  * -1 (out then undefined). nfields <= JSCAN_MAX_FIELDS. */
 int jscan_parse(const char *s, size_t n, const struct jscan_path *paths,
 		struct jscan_field *out, size_t nfields);
+
+/* A stream's template (caller-owned; zero-initialised = empty; release
+ * with jscan_memo_free). Consecutive events of one stream, and of the
+ * requests that follow on the same connection slot, differ only in a few
+ * scalar values (the token text, counters, finish_reason, the id). The
+ * memo keeps the last valid document that needed a full parse, where each
+ * of its scalar values lies, and where each field's value was; the next
+ * document is compared with it byte for byte, and only the values that
+ * differ are parsed. See jscan_parse_memo. */
+struct jscan_memo {
+	const struct jscan_path *paths; /* table the template was built for */
+	size_t nfields;
+	uint32_t stamp;                 /* its paths[0].tab.stamp */
+	struct jscan_memo_tpl *tpl;     /* owned; NULL: no template */
+	uint64_t matched;               /* documents that matched it */
+	uint64_t parsed;                /* documents parsed in full */
+};
+
+/* jscan_parse with a per-stream memo: the same contract and the same
+ * results (return value, every out field, spans into s). When s equals the
+ * template except that some scalar values (strings, numbers, literals; not
+ * keys) are replaced by other valid scalar values, only those are parsed:
+ * s is then valid JSON by construction and its fields are the template's,
+ * moved by the length changes. Otherwise s is parsed in full, and becomes
+ * the template when valid (and at most 1 KiB with at most 64 scalar
+ * values). Allocates only when a template is (re)built. A table is told
+ * apart by its address, nfields and compilation (jscan_compile): change
+ * an uncompiled table's strings and m must be freed first. Not
+ * thread-safe on the same m. */
+int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
+		     const struct jscan_path *paths, struct jscan_field *out,
+		     size_t nfields);
+/* Release m's template; m is empty (reusable) afterwards. */
+void jscan_memo_free(struct jscan_memo *m);
 
 /* Decoded byte length of a JSCAN_STRING field. */
 size_t jscan_str_len(const struct jscan_field *f);

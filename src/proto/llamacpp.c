@@ -71,7 +71,7 @@ static void llamacpp_event(struct proto_stream *st, const char *data,
 {
 	struct jscan_field f[L__N];
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
 		proto__bad_shape(ev, "event without content or stop");

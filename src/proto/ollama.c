@@ -63,7 +63,7 @@ static void ollama_event(struct proto_stream *st, const char *data,
 {
 	struct jscan_field f[O__N];
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
 		proto__bad_shape(ev, "line without done");

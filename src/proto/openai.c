@@ -124,7 +124,7 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	struct jscan_field f[F__N];
 	proto__event_init(ev);
 	if (proto__done(st, data, len, ev) ||
-	    proto__fields_parse(&fields, data, len, f, ev))
+	    proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
 	if (has_usage) {

@@ -15,6 +15,8 @@
 
 #include "core/buf.h"
 
+struct jscan_memo; /* proto/jscan.h */
+
 /* What the client wants from one request, independent of API. */
 struct proto_params {
 	const char *model;
@@ -57,6 +59,9 @@ struct proto_stream {
 	int saw_done;    /* [DONE] seen */
 	int saw_finish;  /* finish_reason / final event seen */
 	struct buf *text; /* when non-NULL, generated text is appended here */
+	struct jscan_memo *memo; /* when non-NULL, events are parsed through
+				  * it (jscan_parse_memo); the caller owns it
+				  * and may keep it across requests */
 	size_t text_seen; /* cumulative-text APIs (SGLang): bytes seen so far */
 	/* Server-side timings from the final event, -1 when not reported
 	 * (Ollama ns durations, llama.cpp timings ms). Read by tests and
@@ -127,8 +132,8 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 /* Back to the defaults (tests). */
 void proto_triton_reset(void);
 
-/* Reset st for a new request (counts 0, server timings -1). text, when
- * non-NULL, receives the generated text; the caller owns it. */
+/* Reset st for a new request (counts 0, server timings -1, no memo).
+ * text, when non-NULL, receives the generated text; the caller owns it. */
 void proto_stream_init(struct proto_stream *st, struct buf *text);
 
 #endif

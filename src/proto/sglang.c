@@ -59,7 +59,7 @@ void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 	struct jscan_field f[M__N];
 	proto__event_init(ev);
 	if (proto__done(st, data, len, ev) ||
-	    proto__fields_parse(&fields, data, len, f, ev))
+	    proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	if (f[M_META].type != JSCAN_OBJECT) {
 		proto__bad_shape(ev, "event without meta_info");

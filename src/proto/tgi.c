@@ -56,7 +56,7 @@ static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 {
 	struct jscan_field f[T__N];
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	if (f[T_TOKEN].type != JSCAN_OBJECT) {
 		proto__bad_shape(ev, "event without token");

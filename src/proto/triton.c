@@ -166,7 +166,7 @@ static void triton_event(struct proto_stream *st, const char *data,
 {
 	struct jscan_field f[X__N];
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, data, len, f, ev))
+	if (proto__fields_parse(&fields, st, data, len, f, ev))
 		return;
 	if (f[X_TEXT].type != JSCAN_STRING) {
 		proto__bad_shape(ev, "event without %s", nm.text_out);

@@ -1,9 +1,26 @@
 /* jscan_fuzz.c - libFuzzer: jscan must agree with jansson on every input
- * (accept/reject and extracted values), and never read out of bounds. */
+ * (accept/reject and extracted values), and never read out of bounds.
+ * The input's lines are also a stream of documents through one memo (kept
+ * across inputs, so consecutive inputs, often mutations of each other,
+ * meet its template too), then its first line again: jscan_parse_memo
+ * must give what jscan_parse gives on each, from exact-size heap copies. */
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../proto/jscan_memo_check.h"
 #include "../proto/jscan_xcheck.h"
+
+static void memo_one(struct jscan_memo *m, const char *s, size_t n)
+{
+	char *doc = malloc(n ? n : 1);
+	memcpy(doc, s, n);
+	const char *why = mc_check(m, doc, n, xc_paths, XC_N);
+	if (why) {
+		fprintf(stderr, "jscan memo/plain disagree: %s\n", why);
+		abort();
+	}
+	free(doc);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -12,5 +29,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "jscan/jansson disagree: %s\n", why);
 		abort();
 	}
+	static struct jscan_memo m;
+	const char *s = (const char *)data, *end = s + size, *first = s;
+	size_t nfirst = 0;
+	for (const char *p = s; p <= end; p++) {
+		if (p < end && *p != '\n')
+			continue;
+		if (s == first)
+			nfirst = (size_t)(p - s);
+		memo_one(&m, s, (size_t)(p - s));
+		s = p + 1;
+	}
+	memo_one(&m, first, nfirst);
 	return 0;
 }

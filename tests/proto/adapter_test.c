@@ -25,11 +25,18 @@ static struct proto__fields table = {
 	.object = A_OBJECT,
 };
 
+/* Through a stream with a memo kept across calls, as the engine's slots
+ * parse. */
+static struct jscan_memo memo;
+
 static int parse(struct proto__fields *t, const char *s,
 		 struct jscan_field *f, struct proto_event *ev)
 {
+	struct proto_stream st;
+	proto_stream_init(&st, NULL);
+	st.memo = &memo;
 	proto__event_init(ev);
-	return proto__fields_parse(t, s, strlen(s), f, ev);
+	return proto__fields_parse(t, &st, s, strlen(s), f, ev);
 }
 
 static void test_prologue(void)
@@ -87,10 +94,13 @@ static void *first_use(void *arg)
 	int *ok = arg;
 	struct jscan_field f[3];
 	struct proto_event ev;
+	struct proto_stream st;
+	proto_stream_init(&st, NULL);
 	pthread_barrier_wait(&barrier);
 	for (int i = 0; i < 1000; i++) {
 		proto__event_init(&ev);
-		if (proto__fields_parse(&ttable, "{\"a\":[7]}", 9, f, &ev) ||
+		if (proto__fields_parse(&ttable, &st, "{\"a\":[7]}", 9, f,
+					&ev) ||
 		    proto__count(&f[1]) != 7)
 			return NULL;
 	}
@@ -260,5 +270,6 @@ int main(void)
 	TEST_RUN(test_markers);
 	TEST_RUN(test_text);
 	TEST_RUN(test_body_helpers);
+	jscan_memo_free(&memo);
 	return TEST_DONE();
 }

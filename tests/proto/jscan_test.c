@@ -7,6 +7,7 @@
  * jscan_scalar_test.c runs the same file against the scalar build. */
 #include "core/buf.h"
 #include "core/rng.h"
+#include "jscan_memo_check.h"
 #include "jscan_xcheck.h"
 #include "test.h"
 
@@ -514,6 +515,297 @@ static void test_table_variants(void)
 	}
 }
 
+
+/* ---- jscan_parse_memo against jscan_parse ---- */
+
+static struct jscan_path mpaths[] = {
+	{.path = {"id"}, .depth = 1},
+	{.path = {"object"}, .depth = 1},
+	{.path = {"choices"}, .depth = 1},
+	{.path = {"choices", "0", "text"}, .depth = 3},
+	{.path = {"choices", "0", "finish_reason"}, .depth = 3},
+	{.path = {"choices", "0", "delta", "content"}, .depth = 4},
+	{.path = {"usage"}, .depth = 1},
+	{.path = {"usage", "prompt_tokens"}, .depth = 2},
+	{.path = {"usage", "completion_tokens"}, .depth = 2},
+	{.path = {"error"}, .depth = 1},
+	{.path = {NULL}, .depth = 0},
+	{.path = {"choices", "0"}, .depth = 2},
+	{.path = {"token", "text"}, .depth = 2},
+	{.path = {"generated_text"}, .depth = 1},
+	{.path = {"details"}, .depth = 1},
+	{.path = {"a", "b"}, .depth = 2},
+	{.path = {"a"}, .depth = 1},
+};
+#define MN (sizeof(mpaths) / sizeof(mpaths[0]))
+
+static void memo_tables(void)
+{
+	jscan_compile(mpaths, MN);
+	jscan_compile(xc_paths, XC_N);
+}
+
+/* mc_check on an exact-size heap copy. */
+static const char *memo_exact(struct jscan_memo *m, const char *doc,
+			      size_t len, const struct jscan_path *paths,
+			      size_t nf)
+{
+	static char none;
+	char *copy = malloc(len);
+	if (len)
+		memcpy(copy, doc, len);
+	const char *why = mc_check(m, copy ? copy : &none, len, paths, nf);
+	free(copy);
+	return why;
+}
+
+/* Every document through three memos: mpaths, a subset of mpaths (fewer
+ * fields) and one alternating between mpaths and xc_paths. */
+struct mstream {
+	struct jscan_memo a, sub, alt;
+	int k;
+};
+
+static void mstream_check(struct mstream *ms, const char *doc, size_t len,
+			  const char *what)
+{
+	const char *why = memo_exact(&ms->a, doc, len, mpaths, MN);
+	if (!why)
+		why = memo_exact(&ms->sub, doc, len, mpaths, 5);
+	if (!why)
+		why = ms->k++ % 2 ? memo_exact(&ms->alt, doc, len, xc_paths, XC_N)
+				  : memo_exact(&ms->alt, doc, len, mpaths, MN);
+	if (why)
+		TEST_FAIL_("%s: %s (%.*s)", what, why, (int)len, doc);
+}
+
+static void mstream_free(struct mstream *ms)
+{
+	jscan_memo_free(&ms->a);
+	jscan_memo_free(&ms->sub);
+	jscan_memo_free(&ms->alt);
+	free(ms);
+}
+
+static const char *mtexts[] = {
+	" the", "", " caf\xc3\xa9", "\\n", "\\\"q\\\"", " \\u00e9\\ud83d\\ude00",
+	" \xe6\x97\xa5\xe6\x9c\xac", ",", " a much longer piece of text here",
+	"\\\\", "\xf0\x9f\x98\x80",
+};
+#define MTEXTS (sizeof(mtexts) / sizeof(mtexts[0]))
+
+static void test_memo_streams(void)
+{
+	memo_tables();
+	struct mstream *ms = calloc(1, sizeof(*ms));
+	struct buf b;
+	buf_init(&b, 0);
+	for (int api = 0; api < 3; api++) {
+		uint64_t matched = ms->a.matched;
+		for (int k = 0; k < 1200; k++) {
+			const char *t = mtexts[(k * 7 + k / 3) % MTEXTS];
+			int last = k == 1199;
+			buf_reset(&b);
+			if (api == 0)
+				buf_printf(&b,
+					   "{\"id\":\"cmpl-8f3c2a1b9d7e4f60\","
+					   "\"object\":\"text_completion\","
+					   "\"created\":%d,\"model\":\"Qwen/Q\","
+					   "\"choices\":[{\"index\":0,\"text\":"
+					   "\"%s\",\"logprobs\":null,"
+					   "\"finish_reason\":%s,\"stop_reason\""
+					   ":null}],\"usage\":{\"prompt_tokens\""
+					   ":512,\"total_tokens\":%d,"
+					   "\"completion_tokens\":%d}}",
+					   1764090000 + k / 500, t,
+					   last ? "\"length\"" : "null",
+					   512 + k, k);
+			else if (api == 1)
+				buf_printf(&b,
+					   "{\"id\":\"chatcmpl-1\",\"object\":"
+					   "\"chat.completion.chunk\",\"created\""
+					   ":1,\"model\":\"m\",\"choices\":[{"
+					   "\"index\":0,\"delta\":{%s\"content\""
+					   ":\"%s\"},\"logprobs\":null,"
+					   "\"finish_reason\":%s}]%s}",
+					   k ? "" : "\"role\":\"assistant\",", t,
+					   last ? "\"stop\"" : "null",
+					   k % 2 ? ",\"usage\":null" : "");
+			else
+				buf_printf(&b,
+					   "{\"index\":%d,\"token\":{\"id\":%d,"
+					   "\"text\":\"%s\",\"logprob\":-0.%d,"
+					   "\"special\":false},"
+					   "\"generated_text\":%s,\"details\":%s}",
+					   k, 1000 + k * 37, t, k + 1,
+					   last ? "\"all\"" : "null",
+					   last ? "{\"finish_reason\":\"length\"}"
+						: "null");
+			mstream_check(ms, b.data, b.len, "stream");
+		}
+		/* Only values change in the completions and TGI streams:
+		 * after the first event (and TGI's last, whose details
+		 * turn into an object) every event matches the template.
+		 * The chat stream changes keys every event (role, usage). */
+		uint64_t want = api == 0 ? 1199 : api == 2 ? 1198 : 0;
+		if (ms->a.matched - matched != want)
+			TEST_FAIL_("api %d: %llu of 1200 events matched the "
+				   "template, want %llu", api,
+				   (unsigned long long)(ms->a.matched - matched),
+				   (unsigned long long)want);
+		static const char *tails[] = {
+			"{\"id\":\"cmpl-8f3c2a1b9d7e4f60\",\"object\":"
+			"\"text_completion\",\"created\":1764090002,\"model\":"
+			"\"Qwen/Q\",\"choices\":[],\"usage\":{\"prompt_tokens\":"
+			"512,\"total_tokens\":1711,\"completion_tokens\":1199}}",
+			"{\"error\":{\"message\":\"x\",\"code\":500}}",
+			"{\"object\":\"error\",\"message\":\"bad\",\"code\":400}",
+			"{\"error\":\"overloaded\",\"error_type\":\"x\"}",
+			"[DONE]",
+		};
+		for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++)
+			mstream_check(ms, tails[i], strlen(tails[i]), "tail");
+	}
+	buf_free(&b);
+	mstream_free(ms);
+}
+
+/* A valid base, then every one-byte change of it (valid or not), every
+ * truncation, and the base again after each. */
+static void test_memo_every_offset(void)
+{
+	memo_tables();
+	static const char repl[] = "{}[]\",:\\0159eE.-tn a\x80\xc3 ";
+	static const char *bases[] = {
+		"{\"id\":\"cmpl-8f3c\",\"object\":\"text_completion\","
+		"\"created\":1764090000,\"model\":\"Qwen/Q\",\"choices\":[{"
+		"\"index\":0,\"text\":\" the\",\"logprobs\":null,"
+		"\"finish_reason\":null,\"stop_reason\":null}],\"usage\":{"
+		"\"prompt_tokens\":512,\"total_tokens\":530,"
+		"\"completion_tokens\":18}}",
+		"{\"a\":{\"b\":1},\"a\":{\"b\":2},\"a\":[3],\"choices\":[{\"text"
+		"\":\"x\"},{\"text\":\"y\"}],\"choices\":[{\"text\":\"z\"}]}",
+		"{\"choices\":[{\"delta\":{\"content\":\"caf\\u00e9 \\\"q\\\"\"}"
+		",\"finish_reason\":null}],\"usage\":{\"completion_tokens\":"
+		"9223372036854775807}}",
+		"[1, {\"a\": {\"b\" : [true, false]}}, \"s\", [], {}, -0.5e3]",
+	};
+	struct mstream *ms = calloc(1, sizeof(*ms));
+	char buf[512];
+	for (size_t bi = 0; bi < sizeof(bases) / sizeof(bases[0]); bi++) {
+		const char *base = bases[bi];
+		size_t len = strlen(base);
+		for (size_t i = 0; i < len; i++) {
+			for (size_t r = 0; r < sizeof(repl) - 1; r++) {
+				memcpy(buf, base, len);
+				buf[i] = repl[r];
+				mstream_check(ms, base, len, "base");
+				mstream_check(ms, buf, len, "changed byte");
+				mstream_check(ms, buf, len, "same again");
+			}
+			mstream_check(ms, base, len, "base");
+			mstream_check(ms, base, i, "truncated");
+		}
+	}
+	mstream_free(ms);
+}
+
+/* A document of exactly n bytes holding k numbers: {"a":[1,...],"s":"xx.."}
+ * (the string pads it to n). */
+static void limit_doc(struct buf *b, size_t n, int k)
+{
+	buf_reset(b);
+	buf_puts(b, "{\"a\":[");
+	for (int i = 0; i < k; i++)
+		buf_puts(b, i ? ",7" : "7");
+	buf_puts(b, "],\"s\":\"");
+	while (b->len + 2 < n)
+		buf_puts(b, "x");
+	buf_puts(b, "\"}");
+}
+
+/* Templates are kept up to 1,024 bytes and 64 scalar values: at the limits
+ * a repeated document matches; past them it is parsed in full (correctly)
+ * and the earlier template is dropped, so the next small one is parsed
+ * in full once and then matches again. */
+static void test_memo_limits(void)
+{
+	memo_tables();
+	struct jscan_memo m = {0};
+	struct buf b;
+	buf_init(&b, 0);
+	const char *small = "{\"id\":\"x\",\"usage\":{\"prompt_tokens\":5}}";
+	struct {
+		size_t n;
+		int k;
+		int kept;
+	} cases[] = {
+		{1024, 63, 1}, /* 63 numbers and the string: 64 scalars */
+		{1025, 63, 0},
+		{1024, 64, 0},
+		{200, 64, 0},
+		{200, 10, 1},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		limit_doc(&b, cases[c].n, cases[c].k);
+		ASSERT_EQ(b.len, cases[c].n);
+		const char *why = memo_exact(&m, small, strlen(small), mpaths, MN);
+		if (!why)
+			why = memo_exact(&m, small, strlen(small), mpaths, MN);
+		uint64_t matched = m.matched;
+		if (!why)
+			why = memo_exact(&m, b.data, b.len, mpaths, MN);
+		if (!why)
+			why = memo_exact(&m, b.data, b.len, mpaths, MN);
+		if (why)
+			TEST_FAIL_("case %zu: %s", c, why);
+		ASSERT_EQ(m.matched - matched, cases[c].kept);
+		/* the small document again: matches only if its template
+		 * survived, which it never does (the big one replaced it or
+		 * dropped it) */
+		matched = m.matched;
+		ASSERT_TRUE(!memo_exact(&m, small, strlen(small), mpaths, MN));
+		ASSERT_EQ(m.matched - matched, 0);
+		ASSERT_TRUE(!memo_exact(&m, small, strlen(small), mpaths, MN));
+		ASSERT_EQ(m.matched - matched, 1);
+	}
+	buf_free(&b);
+	jscan_memo_free(&m);
+}
+
+/* Random documents, each followed by variants with one letter or digit
+ * replaced by another of its class: in a string or number that is a
+ * replaced value the template absorbs, in a key or literal a different
+ * document (duplicate keys appearing and going) parsed in full. */
+static void test_memo_random_documents(void)
+{
+	memo_tables();
+	struct mstream *ms = calloc(1, sizeof(*ms));
+	struct rng r;
+	rng_seed(&r, 7);
+	for (int k = 0; k < 6000; k++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, rng_int(&r, 0, 1) ? "{\"choices\":" : "{\"a\":");
+		gen(&r, &b, 1);
+		buf_puts(&b, rng_int(&r, 0, 1) ? ",\"a\":" : ",\"usage\":");
+		gen(&r, &b, 1);
+		buf_puts(&b, "}");
+		mstream_check(ms, b.data, b.len, "random");
+		for (int v = 0; v < 6; v++) {
+			size_t i = (size_t)rng_int(&r, 0, (int64_t)b.len - 1);
+			char c = b.data[i];
+			if (c >= '0' && c <= '9')
+				b.data[i] = (char)('0' + rng_int(&r, 0, 9));
+			else if (c >= 'a' && c <= 'z')
+				b.data[i] = "abcetx"[rng_int(&r, 0, 5)];
+			mstream_check(ms, b.data, b.len, "random variant");
+		}
+		buf_free(&b);
+	}
+	mstream_free(ms);
+}
+
 int main(void)
 {
 	TEST_RUN(test_fixtures_agree);
@@ -526,5 +818,9 @@ int main(void)
 	TEST_RUN(test_numbers_agree);
 	TEST_RUN(test_keys_agree);
 	TEST_RUN(test_table_variants);
+	TEST_RUN(test_memo_streams);
+	TEST_RUN(test_memo_every_offset);
+	TEST_RUN(test_memo_random_documents);
+	TEST_RUN(test_memo_limits);
 	return TEST_DONE();
 }
