@@ -1,4 +1,5 @@
-/* jscan.c - non-allocating JSON validator with field extraction.
+/* jscan.c - non-allocating JSON validator with field extraction, and the
+ * per-stream memo over it.
  *
  * One flat loop over the bytes (no recursion, no per-value calls): an
  * explicit stack of container kinds, field bookkeeping only for the first
@@ -6,14 +7,16 @@
  * block with a quote, backslash, control or non-ASCII byte drops to the
  * exact scalar checks). Never reads s[n] or beyond: vector loads happen
  * only while 16 bytes remain, the tail is scanned bytewise. Build with
- * -DJSCAN_NO_SIMD for the scalar-only variant (tests build it too).
+ * -DJSCAN_NO_SIMD for the scalar-only variant (tests build it too). The
+ * memo (jscan_parse_memo, at the end) compares an event with the stream's
+ * template and parses only the values that differ.
  */
 #include "proto/jscan.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -734,7 +737,8 @@ struct memo_field {
 	uint8_t escaped;
 	uint8_t sidx;       /* scalar values: index in ss/se */
 	uint8_t k0, k1;     /* containers: scalars before its start, end */
-	uint16_t off, len;  /* span in buf (strings: with their quotes) */
+	uint16_t off, len;  /* span in buf, as jscan_field's (strings:
+			       inside the quotes) */
 	uint16_t count;     /* containers: elements */
 };
 
@@ -812,8 +816,8 @@ static int memo_match(const struct jscan_memo_tpl *T, const char *s,
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct memo_field *f = T_F(T);
 	const struct vconst vc = VCONST_INIT;
-	/* chg[k]: the replacement of scalar k (valid where cum changes or
-	 * mark says so); cum[k]: total length change of scalars < k. */
+	/* chg[k]: the replacement of scalar k (valid where mark says so);
+	 * cum[k]: total length change of scalars < k. */
 	struct memo_chg chg[MEMO_SCALARS];
 	long cum[MEMO_SCALARS + 1];
 	uint64_t mark = 0; /* bit k: scalar k replaced */

@@ -7,7 +7,9 @@
  * requested paths are. No allocation, no copies; values stay spans into
  * the caller's buffer. jansson remains the parser everywhere else; tests
  * cross-check the two on fixtures and fuzzed inputs (docs/DESIGN.md has the
- * numbers that justified it). Pure; thread-safe.
+ * numbers that justified it). Pure; thread-safe. Also owns the per-stream
+ * memo (jscan_parse_memo): the same results from a byte compare against
+ * the stream's last event; it allocates its template, one per memo.
  */
 #ifndef INFBENCH_PROTO_JSCAN_H
 #define INFBENCH_PROTO_JSCAN_H

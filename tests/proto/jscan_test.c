@@ -515,7 +515,6 @@ static void test_table_variants(void)
 	}
 }
 
-
 /* ---- jscan_parse_memo against jscan_parse ---- */
 
 static struct jscan_path mpaths[] = {
