@@ -2,10 +2,13 @@
  * (json_loadb + lookups) versus the adapters on jscan, on real vLLM and
  * TGI chunk shapes: one chunk parsed over and over without a memo, and
  * streams of 64 changing chunks (text, counts, ids and the final
- * finish_reason change) with the stream memo the engine uses and without.
+ * finish_reason change) with the stream memo the engine uses and without,
+ * plus the memo's worst case: chat chunks whose shape alternates (a
+ * "usage" key every other event), which it must notice and back off from.
  * Prints ns/event for each; the ratios are the figures in docs/DESIGN.md.
  * Usage: parse_bench [N [CASE]] with CASE one of jansson, vllm, tgi,
- * vllm-stream, vllm-stream-memo, tgi-stream, tgi-stream-memo; one case
+ * vllm-stream, vllm-stream-memo, tgi-stream, tgi-stream-memo, alt-stream,
+ * alt-stream-memo; one case
  * only, so callgrind totals at two N give instructions per event. */
 #include <jansson.h>
 #include <stdio.h>
@@ -29,8 +32,8 @@ static const char *tgi_chunk =
 /* Streams: NSTREAM chunks of one request, each as the server would send
  * the k-th token. */
 #define NSTREAM 64
-static char stream_buf[2][NSTREAM][400];
-static size_t stream_len[2][NSTREAM];
+static char stream_buf[3][NSTREAM][400];
+static size_t stream_len[3][NSTREAM];
 
 static void streams_make(void)
 {
@@ -56,6 +59,15 @@ static void streams_make(void)
 			"\"generated_text\":%s,\"details\":null}",
 			k, 279 + 37 * k, t, 3125 + 17 * k,
 			last ? "\"the end\"" : "null");
+		stream_len[2][k] = (size_t)snprintf(
+			stream_buf[2][k], sizeof(stream_buf[2][k]),
+			"{\"id\":\"chatcmpl-8f3c2a1b9d7e4f60a1b2c3d4e5f60718\","
+			"\"object\":\"chat.completion.chunk\",\"created\":"
+			"1764090000,\"model\":\"Qwen/Qwen2-7B-Instruct\","
+			"\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+			"\"%s\"},\"logprobs\":null,\"finish_reason\":%s}]%s}",
+			t, last ? "\"length\"" : "null",
+			k % 2 ? ",\"usage\":null" : "");
 	}
 }
 
@@ -74,7 +86,8 @@ static double per_event_ns(const struct proto_ops *ops, const char *ev,
 	return (double)(clock_now_ns() - t0) / n;
 }
 
-/* Stream s (0 vLLM, 1 TGI) through ops, n events, with a memo or not. */
+/* Stream s (0 vLLM, 1 TGI, 2 alternating chat) through ops, n events,
+ * with a memo or not. */
 static double stream_ns(const struct proto_ops *ops, int s, int n, int memo)
 {
 	struct proto_stream st;
@@ -135,6 +148,10 @@ static double run_case(const char *c, int n)
 		return stream_ns(t, 1, n, 0);
 	if (!strcmp(c, "tgi-stream-memo"))
 		return stream_ns(t, 1, n, 1);
+	if (!strcmp(c, "alt-stream"))
+		return stream_ns(&proto_openai_chat, 2, n, 0);
+	if (!strcmp(c, "alt-stream-memo"))
+		return stream_ns(&proto_openai_chat, 2, n, 1);
 	fprintf(stderr, "parse_bench: unknown case %s\n", c);
 	exit(2);
 }
@@ -156,10 +173,12 @@ int main(int argc, char **argv)
 	printf("event parse, TGI chunk (%zu bytes):\n", strlen(tgi_chunk));
 	printf("  infbench adapter (jscan)       %8.0f ns/event\n",
 	       run_case("tgi", n));
-	static const char *names[2] = {"vLLM", "TGI"};
-	for (int s = 0; s < 2; s++) {
+	static const char *names[3] = {"vLLM", "TGI",
+				       "alternating-shape chat"};
+	static const char *cases[3] = {"vllm", "tgi", "alt"};
+	for (int s = 0; s < 3; s++) {
 		char c[32];
-		snprintf(c, sizeof(c), "%s-stream", s ? "tgi" : "vllm");
+		snprintf(c, sizeof(c), "%s-stream", cases[s]);
 		double pl = run_case(c, n);
 		strcat(c, "-memo");
 		double me = run_case(c, n);

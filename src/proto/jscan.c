@@ -921,11 +921,12 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	memcpy(se, r->se, r->n * sizeof(*se));
 	memcpy(T_BUF(T), s, n);
 	unsigned char *owner = T_OWNER(T);
-	for (unsigned i = 0, k = 0; i <= n; i++) {
-		while (k < T->ns && se[k] < i)
-			k++;
-		owner[i] = (unsigned char)k;
+	size_t i0 = 0; /* owner[i] = k for se[k - 1] < i <= se[k] */
+	for (unsigned k = 0; k < T->ns; k++) {
+		memset(owner + i0, (int)k, se[k] + 1 - i0);
+		i0 = se[k] + 1u;
 	}
+	memset(owner + i0, T->ns, n + 1 - i0);
 	for (size_t i = 0; i < nf; i++) {
 		const struct jscan_field *o = &out[i];
 		struct memo_field *mf = &T_F(T)[i];
@@ -964,9 +965,18 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	uint32_t stamp = nfields && paths[0].tab.n >= nfields
 				 ? paths[0].tab.stamp
 				 : 0;
-	if (m->tpl && m->paths == paths && m->nfields == nfields &&
-	    m->stamp == stamp && !memo_match(m->tpl, s, n, out, nfields)) {
+	if (m->skip) { /* backing off: plain parses, template untouched */
+		m->skip--;
+		m->parsed++;
+		return parse(s, n, paths, out, nfields, NULL);
+	}
+	int tried = m->tpl && m->paths == paths && m->nfields == nfields &&
+		    m->stamp == stamp;
+	if (tried && !memo_match(m->tpl, s, n, out, nfields)) {
 		m->matched++;
+		m->misses = 0;
+		if (++m->run >= 16)
+			m->level = 0;
 		return 0;
 	}
 	m->parsed++;
@@ -975,6 +985,18 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	struct rec *rp = n <= MEMO_BYTES ? &r : NULL; /* too long to keep */
 	if (parse(s, n, paths, out, nfields, rp))
 		return -1; /* the template stays for the next event */
+	/* A stream whose shape keeps changing would pay a failed match and
+	 * a rebuild on every event: from the second failed attempt in a
+	 * row, the next 1, 2, 4, ... 64 events are parsed plainly before
+	 * the memo tries again; 16 matches in a row start over at 1. */
+	if (tried) {
+		m->run = 0;
+		if (++m->misses >= 2) {
+			m->skip = 1u << m->level;
+			if (m->level < 6)
+				m->level++;
+		}
+	}
 	if (!rp || memo_build(m, s, n, paths, out, nfields, rp))
 		m->paths = NULL; /* no template: s did not fit */
 	else

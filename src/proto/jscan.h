@@ -94,6 +94,11 @@ struct jscan_memo {
 	size_t nfields;
 	uint32_t stamp;                 /* its paths[0].tab.stamp */
 	struct jscan_memo_tpl *tpl;     /* owned; NULL: no template */
+	uint32_t misses;                /* failed match attempts in a row */
+	uint32_t run;                   /* matches in a row */
+	uint32_t skip;                  /* events left to parse plainly */
+	uint32_t level;                 /* backoff: the next skip is
+					   1 << level events */
 	uint64_t matched;               /* documents that matched it */
 	uint64_t parsed;                /* documents parsed in full */
 };
@@ -105,7 +110,10 @@ struct jscan_memo {
  * s is then valid JSON by construction and its fields are the template's,
  * moved by the length changes. Otherwise s is parsed in full, and becomes
  * the template when valid (and at most 1 KiB with at most 64 scalar
- * values). Allocates only when a template is (re)built. A table is told
+ * values). A stream whose documents keep failing to match (two attempts
+ * in a row) is parsed plainly for the next 1, 2, 4, ... 64 events before
+ * the memo tries again (16 matches in a row reset that to 1). Allocates
+ * only when a template is (re)built. A table is told
  * apart by its address, nfields and compilation (jscan_compile): change
  * an uncompiled table's strings and m must be freed first. Not
  * thread-safe on the same m. */
