@@ -12,6 +12,7 @@
 #include "core/msg.h"
 #include "core/rng.h"
 #include "core/xmalloc.h"
+#include "stats/hist.h"
 
 #define MOCK_CONGESTED_RETRY_NS (1 * NS_PER_MS)
 
@@ -27,10 +28,9 @@ struct mock {
 	struct loop_timer tick;
 	int64_t tick_ns; /* deadline of the armed tick */
 	struct mock_stream *ls_head;
-	/* send lateness (cfg.stats_path): 1 us histogram, owned */
-	uint32_t *late;
-	uint64_t late_n;
-	int64_t late_max_ns;
+	/* send lateness in ns (cfg.stats_path), owned; counts == NULL when
+	 * not measured */
+	struct hist late;
 };
 
 /* Per-stream state in srv_stream_priv; the timer comes first. */
@@ -89,38 +89,23 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 	rng_seed(&m->rng, c->seed ^ 0x6d6f636bULL); /* "mock" */
 	m->tick.cb = on_tick;
 	if (c->stats_path)
-		m->late = xcalloc(MOCK_LATE_BUCKETS + 1, sizeof(*m->late));
+		hist_init(&m->late, 0.01); /* within 1 %; cannot fail */
 	*be = m;
 	return 0;
 }
 
-/* The emission scheduled for deadline_ns just happened. */
+/* The emission scheduled for deadline_ns just happened (early counts
+ * as 0). */
 static void note_late(struct mock *m, int64_t deadline_ns)
 {
-	if (!m->late)
-		return;
-	int64_t d = clock_now_ns() - deadline_ns;
-	if (d < 0)
-		d = 0;
-	int64_t us = d / 1000;
-	m->late[us < MOCK_LATE_BUCKETS ? us : MOCK_LATE_BUCKETS]++;
-	m->late_n++;
-	if (d > m->late_max_ns)
-		m->late_max_ns = d;
+	if (m->late.counts)
+		hist_record(&m->late, clock_now_ns() - deadline_ns);
 }
 
-/* Lateness quantile q in microseconds (bucket upper edge). */
-static double late_q(const struct mock *m, double q)
+/* Lateness percentile p (0..100) in microseconds. */
+static double late_us(const struct mock *m, double p)
 {
-	uint64_t want = (uint64_t)(q * (double)(m->late_n - 1)) + 1, c = 0;
-	for (int i = 0; i <= MOCK_LATE_BUCKETS; i++) {
-		c += m->late[i];
-		if (c >= want)
-			return i < MOCK_LATE_BUCKETS
-				       ? (double)(i + 1)
-				       : (double)m->late_max_ns / 1e3;
-	}
-	return 0;
+	return (double)hist_value_at_pct(&m->late, p) / 1e3;
 }
 
 static void write_stats(const struct mock *m)
@@ -135,10 +120,9 @@ static void write_stats(const struct mock *m)
 		"{\"send_lateness_us\": {\"tokens\": %llu, \"p50\": %.0f, "
 		"\"p99\": %.0f, \"p999\": %.0f, \"max\": %.1f}, "
 		"\"bench_mode\": \"%s\"}\n",
-		(unsigned long long)m->late_n, m->late_n ? late_q(m, 0.5) : 0,
-		m->late_n ? late_q(m, 0.99) : 0,
-		m->late_n ? late_q(m, 0.999) : 0,
-		(double)m->late_max_ns / 1e3, mock_bench_name(m->cfg.bench));
+		(unsigned long long)hist_count(&m->late), late_us(m, 50),
+		late_us(m, 99), late_us(m, 99.9), late_us(m, 100),
+		mock_bench_name(m->cfg.bench));
 	if (fclose(f))
 		warnf("serve: writing --stats-file %s: %s", m->cfg.stats_path,
 		      strerror(errno));
@@ -150,9 +134,9 @@ static void mock_destroy(void *be)
 	if (!m)
 		return;
 	loop_timer_stop(m->loop, &m->tick);
-	if (m->late)
+	if (m->late.counts)
 		write_stats(m);
-	free(m->late);
+	hist_free(&m->late);
 	free(m);
 }
 

@@ -49,8 +49,6 @@ struct mock_config {
 				   JSON here; NULL = not measured */
 };
 
-#define MOCK_LATE_BUCKETS 20000 /* 1 us buckets; later ones count as max */
-
 /* create() takes a const struct mock_config *. */
 extern const struct srv_backend_ops mock_backend_ops;
 
