@@ -55,7 +55,8 @@ check "error event -> stream_error 18" [ "$(o stream_error)" = 18 ]
 check "drop -> connection_reset 13" [ "$(o connection_reset)" = 13 ]
 check "garbage -> bad_event 11" [ "$(o bad_event)" = 11 ]
 check "stall -> timeout_total 10" [ "$(o timeout_total)" = 10 ]
-check "the rest ok (182), none lost" [ "$(o ok)" = 182 ] &&
+check "the rest ok (182)" [ "$(o ok)" = 182 ]
+check "none lost: completed + failed = 300" \
 	[ "$(json_get $R '.completed + .failed')" = 300 ]
 check "errors array names the 429" \
 	sh -c "jq -r '.errors[]' $R | grep -q 'HTTP 429'"
@@ -106,15 +107,16 @@ check "bad --http-client -> exit 2" [ $? = 2 ]
 # requests, through libcurl, still honour the variables).
 http_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1 "$INFBENCH" run --url "$URL_t" \
 	-n 4 -c 2 --input-len 8 --output-len 4 --result "$TMP/px.json" -q >/dev/null
-check "proxy variable -> libcurl, which bypasses it via no_proxy" \
-	[ "$(json_get $TMP/px.json .run.client_check.http_client)" = curl ] &&
+check "proxy variable -> libcurl" \
+	[ "$(json_get $TMP/px.json .run.client_check.http_client)" = curl ]
+check "libcurl bypasses the proxy via no_proxy" \
 	[ "$(json_get $TMP/px.json .completed)" = 4 ]
 http_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1 "$INFBENCH" run --url "$URL_t" \
 	--http-client native \
 	-n 4 -c 2 --input-len 8 --output-len 4 --result "$TMP/pn.json" -q >/dev/null
 check "--http-client native keeps the native reader beside a proxy variable" \
-	[ "$(json_get $TMP/pn.json .run.client_check.http_client)" = native ] &&
-	[ "$(json_get $TMP/pn.json .completed)" = 4 ]
+	[ "$(json_get $TMP/pn.json .run.client_check.http_client)" = native ]
+check "... and its requests complete" [ "$(json_get $TMP/pn.json .completed)" = 4 ]
 
 # 5. Open loop on absolute deadlines: 100 requests at 50/s take ~2 s.
 "$INFBENCH" run --url "$URL_t" -n 100 --rate 50 --arrival constant \
