@@ -66,8 +66,10 @@ static inline int proto__fields_parse(struct proto__fields *t,
 		proto__bad_event(data, len, ev);
 		return -1;
 	}
+	const struct jscan_field *o = t->object >= 0 ? &f[t->object] : NULL;
 	if (f[t->error].type != JSCAN_ABSENT ||
-	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
+	    (o && o->type == JSCAN_STRING && (o->escaped || o->len == 5) &&
+	     jscan_str_eq(o, "error"))) {
 		proto__error_from(data, len, ev);
 		return -1;
 	}
@@ -102,9 +104,12 @@ static inline size_t proto__text(struct proto_stream *st,
 /* Reset ev to "nothing known": PEV_IGNORE, counts -1. */
 static inline void proto__event_init(struct proto_event *ev)
 {
-	memset(ev, 0, sizeof(*ev));
+	ev->kind = PEV_IGNORE;
 	ev->tokens = -1;
+	ev->text_bytes = 0;
+	ev->finished = 0;
 	ev->prompt_tokens = ev->completion_tokens = -1;
+	ev->error[0] = '\0'; /* not the whole buffer: every event */
 }
 
 /* Is data the SSE end marker "[DONE]"? Then ev becomes PEV_DONE,
