@@ -88,21 +88,31 @@ static int chat_body(const struct flavour *fl, const struct proto_params *p,
 	return finish_body(fl, 1, p, o, out);
 }
 
-/* Fields the per-token path needs, in one jscan pass (jscan.h). */
+/* Fields the per-token path needs, in one jscan pass (jscan.h): the
+ * completions table is the first F_CMPL_N, chat has its own table with
+ * the delta fields after them (every field costs on every event: the
+ * parser writes them all). */
 enum {
 	F_ERROR, F_OBJECT, F_CHOICES, F_USAGE, F_PROMPT, F_COMPLETION,
-	F_TEXT, F_CONTENT, F_REASONING, F_REASONING_CONTENT, F_ROLE,
-	F_TOOL_CALLS, F_FINISH, F_ROOT, F__N
+	F_FINISH, F_ROOT, F_TEXT, F_CMPL_N,
+	F_CONTENT = F_TEXT, F_REASONING, F_REASONING_CONTENT, F_ROLE,
+	F_TOOL_CALLS, F__N
 };
 
-static struct jscan_path paths[F__N] = {
-	[F_ERROR] = {{"error"}, 1},
-	[F_OBJECT] = {{"object"}, 1},
-	[F_CHOICES] = {{"choices"}, 1},
-	[F_USAGE] = {{"usage"}, 1},
-	[F_PROMPT] = {{"usage", "prompt_tokens"}, 2},
-	[F_COMPLETION] = {{"usage", "completion_tokens"}, 2},
+#define COMMON_PATHS                                                      \
+	[F_ERROR] = {{"error"}, 1}, [F_OBJECT] = {{"object"}, 1},             \
+	[F_CHOICES] = {{"choices"}, 1}, [F_USAGE] = {{"usage"}, 1},           \
+	[F_PROMPT] = {{"usage", "prompt_tokens"}, 2},                        \
+	[F_COMPLETION] = {{"usage", "completion_tokens"}, 2},                \
+	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},                 \
+	[F_ROOT] = {{NULL}, 0}
+
+static struct jscan_path cmpl_paths[F_CMPL_N] = {
+	COMMON_PATHS,
 	[F_TEXT] = {{"choices", "0", "text"}, 3},
+};
+static struct jscan_path chat_paths[F__N] = {
+	COMMON_PATHS,
 	[F_CONTENT] = {{"choices", "0", "delta", "content"}, 4},
 	[F_REASONING] = {{"choices", "0", "delta", "reasoning"}, 4},
 	[F_REASONING_CONTENT] = {{"choices", "0", "delta",
@@ -110,11 +120,13 @@ static struct jscan_path paths[F__N] = {
 				 4},
 	[F_ROLE] = {{"choices", "0", "delta", "role"}, 4},
 	[F_TOOL_CALLS] = {{"choices", "0", "delta", "tool_calls"}, 4},
-	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},
-	[F_ROOT] = {{NULL}, 0},
 };
-static struct proto__fields fields = {
-	.paths = paths, .n = F__N, .root = F_ROOT, .error = F_ERROR,
+static struct proto__fields cmpl_fields = {
+	.paths = cmpl_paths, .n = F_CMPL_N, .root = F_ROOT, .error = F_ERROR,
+	.object = F_OBJECT,
+};
+static struct proto__fields chat_fields = {
+	.paths = chat_paths, .n = F__N, .root = F_ROOT, .error = F_ERROR,
 	.object = F_OBJECT,
 };
 
@@ -124,7 +136,8 @@ static void on_event(struct proto_stream *st, const char *data, size_t len,
 	struct jscan_field f[F__N];
 	proto__event_init(ev);
 	if (proto__done(st, data, len, ev) ||
-	    proto__fields_parse(&fields, st, data, len, f, ev))
+	    proto__fields_parse(chat ? &chat_fields : &cmpl_fields, st, data,
+				len, f, ev))
 		return;
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
 	if (has_usage) {
