@@ -523,7 +523,7 @@ JSCAN_INLINE int parse(const char *str, size_t n,
 		       const struct jscan_path *paths, struct jscan_field *out,
 		       size_t nfields, struct rec *rec)
 {
-	if (nfields > JSCAN_MAX_FIELDS)
+	if (nfields > JSCAN_MAX_FIELDS || n > UINT32_MAX)
 		return -1;
 	memset(out, 0, nfields * sizeof(*out));
 	struct jscan_tab own;
@@ -730,6 +730,8 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
 #define MEMO_BYTES 1024   /* longest document kept as a template */
 #define MEMO_SCALARS 64   /* most scalar values in a template */
 #define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
+#define MEMO_PLAN 8       /* most replaced scalars the fast path replays */
+#define MEMO_NOPLAN 0xFF  /* jscan_memo_tpl.nplan: no plan yet */
 
 /* A field's value in the template. */
 struct memo_field {
@@ -742,20 +744,46 @@ struct memo_field {
 	uint16_t count;     /* containers: elements */
 };
 
-/* One allocation, sized to the document: header, then ss[ns] and
- * se[ns] (each scalar value's start and end offset, in document order),
- * f[nf] (each field's value), the document buf[len], and owner[len + 1]
+/* The fast path's plan (memo_plan): the scalars the last match replaced,
+ * as spans of the template (step), and the present fields it fills: a
+ * field that is no planned scalar moves by the length changes of the
+ * planned scalars before it, d[c0], and a container's length changes by
+ * those inside it, d[c1] - d[c0] (fix); a planned scalar takes the new
+ * value, chg[pi] (put). */
+struct memo_step {
+	uint16_t ss, se;
+};
+struct memo_fix {
+	uint8_t x, c0, c1; /* field index; planned scalars before its
+			      start, before its end */
+	uint16_t off;       /* its start in the template */
+};
+struct memo_put {
+	uint8_t x, pi;      /* field index, index in the plan */
+};
+
+/* One allocation, sized to the document: header (with the plan's
+ * steps), then img[nf] (the template's fields, start unset: what the fast
+ * path starts from), the plan's fix[nf] and put[nf], ss[ns] and se[ns]
+ * (each scalar value's start and end offset, in document order), f[nf]
+ * (each field's value), the document buf[len], and owner[len + 1]
  * (owner[i]: the first scalar whose end is >= i, ns when none: where a
  * difference at offset i must lie). */
 struct jscan_memo_tpl {
 	uint16_t len, ns, nf;  /* document bytes, scalars, fields */
+	uint8_t nplan;         /* scalars the last match replaced, or
+				  MEMO_NOPLAN */
+	uint8_t nfix, nput;    /* entries in fix and put */
 	uint32_t size;         /* bytes allocated */
-	uint16_t mem[];
+	struct memo_step step[MEMO_PLAN];
+	struct jscan_field img[];
 };
 
-#define T_SS(T) ((T)->mem)
-#define T_SE(T) ((T)->mem + (T)->ns)
-#define T_F(T) ((struct memo_field *)((T)->mem + 2 * (T)->ns))
+#define T_FIX(T) ((struct memo_fix *)((T)->img + (T)->nf))
+#define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
+#define T_SS(T) ((uint16_t *)(T_PUT(T) + (T)->nf))
+#define T_SE(T) (T_SS(T) + (T)->ns)
+#define T_F(T) ((struct memo_field *)(T_SS(T) + 2 * (T)->ns))
 #define T_BUF(T) ((char *)(T_F(T) + (T)->nf))
 #define T_OWNER(T) ((unsigned char *)T_BUF(T) + (T)->len)
 
@@ -805,66 +833,42 @@ static unsigned lower_bound(const uint16_t *v, unsigned n, size_t x)
 	return lo;
 }
 
-/* Match s against T (see above) and fill out[0..nf) on success. Returns
- * 0, or -1 when s is not T with some scalar values replaced (out then
- * untouched). */
-static int memo_match(const struct jscan_memo_tpl *T, const char *s,
-		      size_t n, struct jscan_field *out, size_t nf)
+/* The scalar value of s at vs (< n is not assumed) into c: its span,
+ * type and escapes. Returns 0, or -1 when no valid scalar starts there
+ * (a container, a key's bytes, invalid or truncated). */
+JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
+			    struct memo_chg *c, const struct vconst *vc)
 {
-	const char *b = T_BUF(T);
-	const unsigned char *owner = T_OWNER(T);
-	const uint16_t *ss = T_SS(T), *se = T_SE(T);
-	const struct memo_field *f = T_F(T);
-	const struct vconst vc = VCONST_INIT;
-	/* chg[k]: the replacement of scalar k (valid where mark says so);
-	 * cum[k]: total length change of scalars < k. */
-	struct memo_chg chg[MEMO_SCALARS];
-	long cum[MEMO_SCALARS + 1];
-	uint64_t mark = 0; /* bit k: scalar k replaced */
-	unsigned k = 0;    /* scalars before k are settled */
-	size_t op = 0, np = 0; /* matched up to b + op and s + np */
-	long sh = 0;
-	for (;;) {
-		size_t ro = T->len - op, rn = n - np;
-		size_t x = common_prefix(s + np, b + op, ro < rn ? ro : rn);
-		if (x == ro && x == rn)
-			break;
-		/* The first difference must lie in a scalar value at or
-		 * after k, or at the byte right after it. */
-		size_t xo = op + x;
-		unsigned j = owner[xo];
-		if (j < k || j == T->ns || ss[j] > xo)
+	const char *q;
+	if (vs >= n)
+		return -1;
+	c->escaped = 0;
+	if (s[vs] == '"') {
+		q = str_body(s + vs + 1, s + n, &c->escaped, vc);
+		if (!q)
 			return -1;
-		size_t vs = np + (ss[j] - op);
-		if (vs >= n)
+		q++;
+		c->type = JSCAN_STRING;
+	} else if (s[vs] == '{' || s[vs] == '[') {
+		return -1;
+	} else {
+		q = atom(s + vs, s + n, s[vs], &c->type);
+		if (!q)
 			return -1;
-		struct memo_chg *c = &chg[j];
-		const char *q;
-		c->escaped = 0;
-		if (s[vs] == '"') {
-			q = str_body(s + vs + 1, s + n, &c->escaped, &vc);
-			if (!q)
-				return -1;
-			q++;
-			c->type = JSCAN_STRING;
-		} else if (s[vs] == '{' || s[vs] == '[') {
-			return -1;
-		} else {
-			q = atom(s + vs, s + n, s[vs], &c->type);
-			if (!q)
-				return -1;
-		}
-		c->start = vs;
-		c->end = (size_t)(q - s);
-		while (k <= j)
-			cum[k++] = sh;
-		sh += (long)(c->end - vs) - (long)(se[j] - ss[j]);
-		mark |= 1ull << j;
-		np = c->end;
-		op = se[j];
 	}
-	while (k <= T->ns)
-		cum[k++] = sh;
+	c->start = vs;
+	c->end = (size_t)(q - s);
+	return 0;
+}
+
+/* out[0..nf) for s, T with the scalars in mark replaced by chg[]; cum[k]
+ * is the total length change of the scalars before k (k <= T->ns). */
+JSCAN_INLINE void memo_fill(const struct jscan_memo_tpl *T, const char *s,
+			    const struct memo_chg *chg, uint64_t mark,
+			    const long *cum, struct jscan_field *out,
+			    size_t nf)
+{
+	const struct memo_field *f = T_F(T);
 	for (size_t i = 0; i < nf; i++) {
 		const struct memo_field *mf = &f[i];
 		struct jscan_field *o = &out[i];
@@ -890,6 +894,176 @@ static int memo_match(const struct jscan_memo_tpl *T, const char *s,
 			o->len = mf->len;
 		}
 	}
+}
+
+/* a[0..n) == b[0..n): short gaps inline, long ones by memcmp. */
+JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
+{
+	return n <= 32 ? key_eq(a, b, n) : !memcmp(a, b, n);
+}
+
+/* out[0..nf) = img[0..nf). Not memcpy: for a few hundred bytes of a
+ * size known only at run time it becomes `rep movs`, whose start-up was a
+ * quarter of the fast path's time (perf annotate, parse_bench). */
+JSCAN_INLINE void memo_copy(struct jscan_field *out,
+			    const struct jscan_field *img, size_t nf)
+{
+#ifdef JSCAN_SSE2
+	_Static_assert(sizeof(struct jscan_field) % 8 == 0, "field size");
+	const char *a = (const char *)img;
+	char *b = (char *)out;
+	size_t n = nf * sizeof(*out), i = 0;
+	for (; i + 16 <= n; i += 16)
+		_mm_storeu_si128((__m128i *)(b + i),
+				 _mm_loadu_si128((const __m128i *)(a + i)));
+	if (i < n) /* n is a multiple of 8 */
+		memcpy(b + i, a + i, 8);
+#else
+	memcpy(out, img, nf * sizeof(*out));
+#endif
+}
+
+/* The fast path: s is T with the scalars of T's plan (those the last
+ * match replaced) replaced again, every byte between them equal to T's.
+ * Each gap is one memcmp and each planned value is parsed where it
+ * starts, whether or not it changed; nothing is searched. On success
+ * fills out[0..nf) from T's image and returns 0; -1 otherwise (out
+ * untouched): the general match decides. Exact by the argument above:
+ * the bytes outside the planned values are T's, the planned values are
+ * valid scalars. */
+static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
+		     size_t n, struct jscan_field *out, size_t nf)
+{
+	const char *b = T_BUF(T);
+	const struct vconst vc = VCONST_INIT;
+	struct memo_chg chg[MEMO_PLAN];
+	long d[MEMO_PLAN + 1]; /* d[i]: length change of plan[0..i) */
+	size_t op = 0, np = 0; /* matched up to b + op and s + np */
+	d[0] = 0;
+	for (unsigned i = 0; i < T->nplan; i++) {
+		const struct memo_step *st = &T->step[i];
+		size_t gap = st->ss - op;
+		if (n - np < gap || !memo_eq(s + np, b + op, gap))
+			return -1;
+		np += gap;
+		struct memo_chg *c = &chg[i];
+		if (memo_value(s, n, np, c, &vc))
+			return -1;
+		d[i + 1] = d[i] + (long)(c->end - np) - (long)(st->se - st->ss);
+		np = c->end;
+		op = st->se;
+	}
+	if (n - np != (size_t)T->len - op || !memo_eq(s + np, b + op, n - np))
+		return -1;
+	memo_copy(out, T->img, nf);
+	const struct memo_fix *fix = T_FIX(T);
+	const struct memo_put *put = T_PUT(T);
+	for (unsigned i = 0; i < T->nfix; i++) {
+		const struct memo_fix *x = &fix[i];
+		struct jscan_field *o = &out[x->x];
+		o->start = s + x->off + d[x->c0];
+		o->len = (size_t)((long)o->len + d[x->c1] - d[x->c0]);
+	}
+	for (unsigned i = 0; i < T->nput; i++) {
+		const struct memo_chg *c = &chg[put[i].pi];
+		struct jscan_field *o = &out[put[i].x];
+		int str = c->type == JSCAN_STRING;
+		o->type = c->type;
+		o->escaped = c->escaped;
+		o->start = s + c->start + str;
+		o->len = c->end - c->start - 2 * (size_t)str;
+	}
+	return 0;
+}
+
+/* Make the scalars in mark T's plan (steps, fix, put), or leave T
+ * without one when there are too many. */
+static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
+{
+	if (__builtin_popcountll(mark) > MEMO_PLAN) {
+		T->nplan = MEMO_NOPLAN;
+		return;
+	}
+	const uint16_t *ss = T_SS(T), *se = T_SE(T);
+	T->nplan = 0;
+	for (uint64_t m = mark; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(m);
+		T->step[T->nplan].ss = ss[j];
+		T->step[T->nplan].se = se[j];
+		T->nplan++;
+	}
+	const struct memo_field *f = T_F(T);
+	struct memo_fix *fix = T_FIX(T);
+	struct memo_put *put = T_PUT(T);
+	T->nfix = T->nput = 0;
+	for (unsigned x = 0; x < T->nf; x++) {
+		const struct memo_field *mf = &f[x];
+		if (mf->type == JSCAN_ABSENT)
+			continue;
+		int box = mf->sidx == MEMO_NONE;
+		unsigned k0 = box ? mf->k0 : mf->sidx;
+		unsigned k1 = box ? mf->k1 : mf->sidx;
+		uint64_t below0 = k0 >= 64 ? mark : mark & ((1ull << k0) - 1);
+		uint64_t below1 = k1 >= 64 ? mark : mark & ((1ull << k1) - 1);
+		unsigned c0 = (unsigned)__builtin_popcountll(below0);
+		if (!box && (mark >> k0 & 1)) {
+			put[T->nput].x = (uint8_t)x;
+			put[T->nput].pi = (uint8_t)c0;
+			T->nput++;
+		} else {
+			struct memo_fix *fx = &fix[T->nfix++];
+			fx->x = (uint8_t)x;
+			fx->c0 = (uint8_t)c0;
+			fx->c1 = (uint8_t)__builtin_popcountll(below1);
+			fx->off = mf->off;
+		}
+	}
+}
+
+/* Match s against T (see above) and fill out[0..nf) on success; T's plan
+ * becomes the scalars it replaced. Returns 0, or -1 when s is not T with
+ * some scalar values replaced (out then untouched). */
+static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
+		      struct jscan_field *out, size_t nf)
+{
+	const char *b = T_BUF(T);
+	const unsigned char *owner = T_OWNER(T);
+	const uint16_t *ss = T_SS(T), *se = T_SE(T);
+	const struct vconst vc = VCONST_INIT;
+	/* chg[k]: the replacement of scalar k (valid where mark says so);
+	 * cum[k]: total length change of scalars < k. */
+	struct memo_chg chg[MEMO_SCALARS];
+	long cum[MEMO_SCALARS + 1];
+	uint64_t mark = 0; /* bit k: scalar k replaced */
+	unsigned k = 0;    /* scalars before k are settled */
+	size_t op = 0, np = 0; /* matched up to b + op and s + np */
+	long sh = 0;
+	for (;;) {
+		size_t ro = T->len - op, rn = n - np;
+		size_t x = common_prefix(s + np, b + op, ro < rn ? ro : rn);
+		if (x == ro && x == rn)
+			break;
+		/* The first difference must lie in a scalar value at or
+		 * after k, or at the byte right after it. */
+		size_t xo = op + x;
+		unsigned j = owner[xo];
+		if (j < k || j == T->ns || ss[j] > xo)
+			return -1;
+		struct memo_chg *c = &chg[j];
+		size_t vs = np + (ss[j] - op);
+		if (memo_value(s, n, vs, c, &vc))
+			return -1;
+		while (k <= j)
+			cum[k++] = sh;
+		sh += (long)(c->end - vs) - (long)(se[j] - ss[j]);
+		mark |= 1ull << j;
+		np = c->end;
+		op = se[j];
+	}
+	while (k <= T->ns)
+		cum[k++] = sh;
+	memo_fill(T, s, chg, mark, cum, out, nf);
+	memo_plan(T, mark);
 	return 0;
 }
 
@@ -902,8 +1076,10 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 {
 	if (r->n > MEMO_SCALARS)
 		return -1;
-	size_t size = sizeof(struct jscan_memo_tpl) + 4 * r->n +
-		      nf * sizeof(struct memo_field) + 2 * n + 1;
+	size_t size = sizeof(struct jscan_memo_tpl) +
+		      nf * (sizeof(struct jscan_field) +
+			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
+		      4 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
 	if (!T || T->size < size) {
 		size = (size + 63) & ~(size_t)63;
@@ -916,6 +1092,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	T->len = (uint16_t)n;
 	T->ns = (uint16_t)r->n;
 	T->nf = (uint16_t)nf;
+	T->nplan = MEMO_NOPLAN;
 	uint16_t *ss = T_SS(T), *se = T_SE(T);
 	memcpy(ss, r->ss, r->n * sizeof(*ss));
 	memcpy(se, r->se, r->n * sizeof(*se));
@@ -951,6 +1128,15 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 			mf->sidx = (uint8_t)k;
 		}
 	}
+	for (size_t i = 0; i < nf; i++) { /* what memo_fill writes */
+		const struct memo_field *mf = &T_F(T)[i];
+		struct jscan_field *g = &T->img[i];
+		g->type = (enum jscan_type)mf->type;
+		g->start = NULL;
+		g->len = mf->type == JSCAN_ABSENT ? 0 : mf->len;
+		g->count = mf->count;
+		g->escaped = mf->escaped;
+	}
 	m->paths = paths;
 	m->nfields = nf;
 	return 0;
@@ -972,7 +1158,10 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	}
 	int tried = m->tpl && m->paths == paths && m->nfields == nfields &&
 		    m->stamp == stamp;
-	if (tried && !memo_match(m->tpl, s, n, out, nfields)) {
+	int fast = tried && m->tpl->nplan != MEMO_NOPLAN &&
+		   !memo_fast(m->tpl, s, n, out, nfields);
+	if (fast || (tried && !memo_match(m->tpl, s, n, out, nfields))) {
+		m->fast += (uint64_t)fast;
 		m->matched++;
 		m->misses = 0;
 		if (++m->run >= 16)
@@ -1118,9 +1307,9 @@ static size_t decode(const struct jscan_field *f, char *out)
 	return n;
 }
 
-size_t jscan_str_len(const struct jscan_field *f)
+size_t jscan__str_len_escaped(const struct jscan_field *f)
 {
-	return f->type == JSCAN_STRING ? decode(f, NULL) : 0;
+	return decode(f, NULL);
 }
 
 size_t jscan_str_copy(const struct jscan_field *f, char *out)
@@ -1128,7 +1317,7 @@ size_t jscan_str_copy(const struct jscan_field *f, char *out)
 	return f->type == JSCAN_STRING ? decode(f, out) : 0;
 }
 
-long long jscan_int(const struct jscan_field *f)
+long long jscan__int_long(const struct jscan_field *f)
 {
 	/* The span is a validated JSON integer that fits in long long;
 	 * accumulate negatively so LLONG_MIN works too. */

@@ -60,12 +60,13 @@ struct jscan_path {
 				       for the whole table */
 };
 
-/* Where a path's value is in one parsed document. */
+/* Where a path's value is in one parsed document. 24 bytes: the parsers
+ * write every requested field of every event (documents are < 4 GiB). */
 struct jscan_field {
-	enum jscan_type type;  /* JSCAN_ABSENT when not present */
 	const char *start;     /* value span (strings: inside the quotes) */
-	size_t len;
-	size_t count;          /* arrays/objects: number of elements */
+	uint32_t len;
+	uint32_t count;        /* arrays/objects: number of elements */
+	enum jscan_type type;  /* JSCAN_ABSENT when not present */
 	int escaped;           /* strings: contains a backslash escape */
 };
 
@@ -77,7 +78,8 @@ void jscan_compile(struct jscan_path *paths, size_t n);
 
 /* Validate s[0..n) and fill out[i] for compiled paths[i] (last
  * occurrence wins, as jansson). Returns 0 when the document is valid, else
- * -1 (out then undefined). nfields <= JSCAN_MAX_FIELDS. */
+ * -1 (out then undefined; documents of 4 GiB or more are refused).
+ * nfields <= JSCAN_MAX_FIELDS. */
 int jscan_parse(const char *s, size_t n, const struct jscan_path *paths,
 		struct jscan_field *out, size_t nfields);
 
@@ -100,6 +102,7 @@ struct jscan_memo {
 	uint32_t level;                 /* backoff: the next skip is
 					   1 << level events */
 	uint64_t matched;               /* documents that matched it */
+	uint64_t fast;                  /* of those, by the plan alone */
 	uint64_t parsed;                /* documents parsed in full */
 };
 
@@ -108,7 +111,11 @@ struct jscan_memo {
  * template except that some scalar values (strings, numbers, literals; not
  * keys) are replaced by other valid scalar values, only those are parsed:
  * s is then valid JSON by construction and its fields are the template's,
- * moved by the length changes. Otherwise s is parsed in full, and becomes
+ * moved by the length changes. The values the last match replaced are
+ * its plan: the next document is first read as the template with those
+ * values replaced again (a memcmp per gap, each planned value parsed
+ * where it starts, no search), then searched for differences when that
+ * fails. Otherwise s is parsed in full, and becomes
  * the template when valid (and at most 1 KiB with at most 64 scalar
  * values). A stream whose documents keep failing to match (two attempts
  * in a row) is parsed plainly for the next 1, 2, 4, ... 64 events before
@@ -123,13 +130,33 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 /* Release m's template; m is empty (reusable) afterwards. */
 void jscan_memo_free(struct jscan_memo *m);
 
-/* Decoded byte length of a JSCAN_STRING field. */
-size_t jscan_str_len(const struct jscan_field *f);
+/* Decoded byte length of a JSCAN_STRING field (0 for other types);
+ * inline for the unescaped case, which is every token's text. */
+size_t jscan__str_len_escaped(const struct jscan_field *f);
+static inline size_t jscan_str_len(const struct jscan_field *f)
+{
+	if (f->type != JSCAN_STRING)
+		return 0;
+	return f->escaped ? jscan__str_len_escaped(f) : f->len;
+}
 /* Decode a JSCAN_STRING into out (room for jscan_str_len bytes); returns
  * the bytes written. */
 size_t jscan_str_copy(const struct jscan_field *f, char *out);
-/* Value of a JSCAN_INT field. */
-long long jscan_int(const struct jscan_field *f);
+/* Value of a JSCAN_INT field. Inline for up to 9 digits (every token
+ * count), in 32 bits. */
+long long jscan__int_long(const struct jscan_field *f);
+static inline long long jscan_int(const struct jscan_field *f)
+{
+	const char *p = f->start;
+	size_t n = f->len;
+	if (n - 1 < 9 && *p != '-') {
+		uint32_t v = 0;
+		for (size_t i = 0; i < n; i++)
+			v = v * 10 + (uint32_t)(p[i] - '0');
+		return v;
+	}
+	return jscan__int_long(f);
+}
 /* Does a JSCAN_STRING equal lit (after decoding)? */
 int jscan_str_eq(const struct jscan_field *f, const char *lit);
 

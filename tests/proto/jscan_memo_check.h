@@ -31,9 +31,9 @@ static const char *mc_check(struct jscan_memo *m, const char *doc,
 		    a[i].len != b[i].len || a[i].count != b[i].count ||
 		    a[i].escaped != b[i].escaped) {
 			snprintf(why, sizeof(why),
-				 "field %zu: memo type %d off %td len %zu "
-				 "count %zu esc %d, plain type %d off %td "
-				 "len %zu count %zu esc %d",
+				 "field %zu: memo type %d off %td len %u "
+				 "count %u esc %d, plain type %d off %td "
+				 "len %u count %u esc %d",
 				 i, (int)a[i].type,
 				 a[i].start ? a[i].start - doc : -1, a[i].len,
 				 a[i].count, a[i].escaped, (int)b[i].type,

@@ -654,6 +654,17 @@ static void test_memo_streams(void)
 				   "template, want %llu", api,
 				   (unsigned long long)ms->a.matched,
 				   (unsigned long long)want);
+		/* ... and all but a few of them by the plan (the values the
+		 * match before replaced): event 1 sets it (text and the
+		 * counters); in completions, `created` ticking over at event
+		 * 500 adds it (so event 1000, where it ticks again, needs no
+		 * search) and finish_reason on the last event is new again. */
+		uint64_t want_fast = api == 0 ? 1199 - 3 : api == 2 ? 1197 : 0;
+		if (api != 1 && ms->a.fast != want_fast)
+			TEST_FAIL_("api %d: %llu events matched by the plan, "
+				   "want %llu", api,
+				   (unsigned long long)ms->a.fast,
+				   (unsigned long long)want_fast);
 		static const char *tails[] = {
 			"{\"id\":\"cmpl-8f3c2a1b9d7e4f60\",\"object\":"
 			"\"text_completion\",\"created\":1764090002,\"model\":"
