@@ -62,6 +62,12 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 {
 	size_t i = 0;
 	int over = 0;
+	/* The first CR at or after the current line, found by one memchr
+	 * over the rest of buf and looked for again only once passed: an
+	 * LF-only stream (vLLM, TGI) pays one scan per feed for CRs, not one
+	 * per line. */
+	size_t cr = 0;
+	int cr_known = 0;
 	if (p->last_cr && len && buf[0] == '\n')
 		i = 1; /* second half of a CRLF split across feeds */
 	p->last_cr = 0;
@@ -69,9 +75,13 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 		/* Find the next line terminator (LF, CRLF or CR). */
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t j = nl ? (size_t)(nl - buf) : len;
-		const char *cr = memchr(buf + i, '\r', j - i);
-		if (cr)
-			j = (size_t)(cr - buf);
+		if (!cr_known || cr < i) {
+			const char *c = memchr(buf + i, '\r', len - i);
+			cr = c ? (size_t)(c - buf) : len;
+			cr_known = 1;
+		}
+		if (cr < j)
+			j = cr;
 		if (j == len) { /* no terminator: carry the partial line */
 			if (!p->skipping &&
 			    buf_append(&p->line, buf + i, len - i)) {
