@@ -925,7 +925,7 @@ JSCAN_INLINE void memo_copy(struct jscan_field *out,
 
 /* The fast path: s is T with the scalars of T's plan (those the last
  * match replaced) replaced again, every byte between them equal to T's.
- * Each gap is one memcmp and each planned value is parsed where it
+ * Each gap is one compare (memo_eq) and each planned value is parsed where it
  * starts, whether or not it changed; nothing is searched. On success
  * fills out[0..nf) from T's image and returns 0; -1 otherwise (out
  * untouched): the general match decides. Exact by the argument above:

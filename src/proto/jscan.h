@@ -113,7 +113,7 @@ struct jscan_memo {
  * s is then valid JSON by construction and its fields are the template's,
  * moved by the length changes. The values the last match replaced are
  * its plan: the next document is first read as the template with those
- * values replaced again (a memcmp per gap, each planned value parsed
+ * values replaced again (one compare per gap, each planned value parsed
  * where it starts, no search), then searched for differences when that
  * fails. Otherwise s is parsed in full, and becomes
  * the template when valid (and at most 1 KiB with at most 64 scalar
