@@ -66,10 +66,8 @@ static inline int proto__fields_parse(struct proto__fields *t,
 		proto__bad_event(data, len, ev);
 		return -1;
 	}
-	const struct jscan_field *o = t->object >= 0 ? &f[t->object] : NULL;
 	if (f[t->error].type != JSCAN_ABSENT ||
-	    (o && o->type == JSCAN_STRING && (o->escaped || o->len == 5) &&
-	     jscan_str_eq(o, "error"))) {
+	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
 		proto__error_from(data, len, ev);
 		return -1;
 	}

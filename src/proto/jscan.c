@@ -1329,13 +1329,9 @@ long long jscan__int_long(const struct jscan_field *f)
 	return neg ? v : -v;
 }
 
-int jscan_str_eq(const struct jscan_field *f, const char *lit)
+int jscan__str_eq_escaped(const struct jscan_field *f, const char *lit,
+			  size_t n)
 {
-	if (f->type != JSCAN_STRING)
-		return 0;
-	size_t n = strlen(lit);
-	if (!f->escaped)
-		return f->len == n && !memcmp(f->start, lit, n);
 	if (decode(f, NULL) != n)
 		return 0;
 	char *tmp = malloc(n + 1);

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSCAN_MAX_DEPTH 2048  /* jansson's JSON_PARSER_MAX_DEPTH */
 #define JSCAN_MAX_PATH 4      /* components in a requested path */
@@ -157,7 +158,19 @@ static inline long long jscan_int(const struct jscan_field *f)
 	}
 	return jscan__int_long(f);
 }
-/* Does a JSCAN_STRING equal lit (after decoding)? */
-int jscan_str_eq(const struct jscan_field *f, const char *lit);
+/* Does a JSCAN_STRING equal lit (after decoding)? Inline for the
+ * unescaped case (the adapters' per-event checks: strlen of a literal
+ * folds, a length mismatch costs a compare). */
+int jscan__str_eq_escaped(const struct jscan_field *f, const char *lit,
+			  size_t n);
+static inline int jscan_str_eq(const struct jscan_field *f, const char *lit)
+{
+	if (f->type != JSCAN_STRING)
+		return 0;
+	size_t n = strlen(lit);
+	if (!f->escaped)
+		return f->len == n && !memcmp(f->start, lit, n);
+	return jscan__str_eq_escaped(f, lit, n);
+}
 
 #endif
