@@ -730,7 +730,6 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
 #define MEMO_BYTES 1024   /* longest document kept as a template */
 #define MEMO_SCALARS 64   /* most scalar values in a template */
 #define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
-#define MEMO_PLAN 8       /* most replaced scalars the fast path replays */
 #define MEMO_NOPLAN 0xFF  /* jscan_memo_tpl.nplan: no plan yet */
 
 /* A field's value in the template. */
@@ -744,14 +743,14 @@ struct memo_field {
 	uint16_t count;     /* containers: elements */
 };
 
-/* The fast path's plan (memo_plan): the scalars the last match replaced,
- * as spans of the template (step), and the present fields it fills: a
- * field that is no planned scalar moves by the length changes of the
- * planned scalars before it, d[c0], and a container's length changes by
- * those inside it, d[c1] - d[c0] (fix); a planned scalar takes the new
- * value, chg[pi] (put). */
+/* The plan (memo_plan): the scalars the last match replaced, ascending,
+ * and how each present field follows from their replacements: a field
+ * that is no planned scalar moves by the length changes of the planned
+ * scalars before it, d[c0], and a container's length changes by those
+ * inside it, d[c1] - d[c0] (fix); a planned scalar takes the new value,
+ * chg[pi] (put). Every match fills its fields this way (memo_out). */
 struct memo_step {
-	uint16_t ss, se;
+	uint16_t ss, se;    /* a planned scalar's span in the template */
 };
 struct memo_fix {
 	uint8_t x, c0, c1; /* field index; planned scalars before its
@@ -762,26 +761,26 @@ struct memo_put {
 	uint8_t x, pi;      /* field index, index in the plan */
 };
 
-/* One allocation, sized to the document: header (with the plan's
- * steps), then img[nf] (the template's fields, start unset: what the fast
- * path starts from), the plan's fix[nf] and put[nf], ss[ns] and se[ns]
- * (each scalar value's start and end offset, in document order), f[nf]
- * (each field's value), the document buf[len], and owner[len + 1]
- * (owner[i]: the first scalar whose end is >= i, ns when none: where a
- * difference at offset i must lie). */
+/* One allocation, sized to the document: header, then img[nf] (the
+ * template's fields, start unset: what every match starts from), the
+ * plan's fix[nf], put[nf] and step[ns], ss[ns] and se[ns] (each scalar
+ * value's start and end offset, in document order), f[nf] (each field's
+ * value), the document buf[len], and owner[len + 1] (owner[i]: the first
+ * scalar whose end is >= i, ns when none: where a difference at offset i
+ * must lie). */
 struct jscan_memo_tpl {
 	uint16_t len, ns, nf;  /* document bytes, scalars, fields */
 	uint8_t nplan;         /* scalars the last match replaced, or
 				  MEMO_NOPLAN */
 	uint8_t nfix, nput;    /* entries in fix and put */
 	uint32_t size;         /* bytes allocated */
-	struct memo_step step[MEMO_PLAN];
 	struct jscan_field img[];
 };
 
 #define T_FIX(T) ((struct memo_fix *)((T)->img + (T)->nf))
 #define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
-#define T_SS(T) ((uint16_t *)(T_PUT(T) + (T)->nf))
+#define T_STEP(T) ((struct memo_step *)(T_PUT(T) + (T)->nf))
+#define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
 #define T_SE(T) (T_SS(T) + (T)->ns)
 #define T_F(T) ((struct memo_field *)(T_SS(T) + 2 * (T)->ns))
 #define T_BUF(T) ((char *)(T_F(T) + (T)->nf))
@@ -861,41 +860,6 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
 	return 0;
 }
 
-/* out[0..nf) for s, T with the scalars in mark replaced by chg[]; cum[k]
- * is the total length change of the scalars before k (k <= T->ns). */
-JSCAN_INLINE void memo_fill(const struct jscan_memo_tpl *T, const char *s,
-			    const struct memo_chg *chg, uint64_t mark,
-			    const long *cum, struct jscan_field *out,
-			    size_t nf)
-{
-	const struct memo_field *f = T_F(T);
-	for (size_t i = 0; i < nf; i++) {
-		const struct memo_field *mf = &f[i];
-		struct jscan_field *o = &out[i];
-		o->type = (enum jscan_type)mf->type;
-		o->escaped = mf->escaped;
-		o->count = mf->count;
-		if (mf->type == JSCAN_ABSENT) {
-			o->start = NULL;
-			o->len = 0;
-		} else if (mf->sidx == MEMO_NONE) { /* a container */
-			long s0 = cum[mf->k0], s1 = cum[mf->k1];
-			o->start = s + (long)mf->off + s0;
-			o->len = (size_t)((long)mf->len + s1 - s0);
-		} else if (mark >> mf->sidx & 1) {
-			const struct memo_chg *c = &chg[mf->sidx];
-			int str = c->type == JSCAN_STRING;
-			o->type = c->type;
-			o->escaped = c->escaped;
-			o->start = s + c->start + str;
-			o->len = c->end - c->start - 2 * (size_t)str;
-		} else { /* strings: off and len are inside the quotes */
-			o->start = s + (long)mf->off + cum[mf->sidx];
-			o->len = mf->len;
-		}
-	}
-}
-
 /* a[0..n) == b[0..n): short gaps inline, long ones by memcmp. */
 JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
 {
@@ -923,38 +887,12 @@ JSCAN_INLINE void memo_copy(struct jscan_field *out,
 #endif
 }
 
-/* The fast path: s is T with the scalars of T's plan (those the last
- * match replaced) replaced again, every byte between them equal to T's.
- * Each gap is one compare (memo_eq) and each planned value is parsed where it
- * starts, whether or not it changed; nothing is searched. On success
- * fills out[0..nf) from T's image and returns 0; -1 otherwise (out
- * untouched): the general match decides. Exact by the argument above:
- * the bytes outside the planned values are T's, the planned values are
- * valid scalars. */
-static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
-		     size_t n, struct jscan_field *out, size_t nf)
+/* out[0..nf) for s, which is T with the i-th planned scalar replaced by
+ * chg[i] (d[i]: the length change of the planned scalars before it). */
+JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
+			   const struct memo_chg *chg, const long *d,
+			   struct jscan_field *out, size_t nf)
 {
-	const char *b = T_BUF(T);
-	const struct vconst vc = VCONST_INIT;
-	struct memo_chg chg[MEMO_PLAN];
-	long d[MEMO_PLAN + 1]; /* d[i]: length change of plan[0..i) */
-	size_t op = 0, np = 0; /* matched up to b + op and s + np */
-	d[0] = 0;
-	for (unsigned i = 0; i < T->nplan; i++) {
-		const struct memo_step *st = &T->step[i];
-		size_t gap = st->ss - op;
-		if (n - np < gap || !memo_eq(s + np, b + op, gap))
-			return -1;
-		np += gap;
-		struct memo_chg *c = &chg[i];
-		if (memo_value(s, n, np, c, &vc))
-			return -1;
-		d[i + 1] = d[i] + (long)(c->end - np) - (long)(st->se - st->ss);
-		np = c->end;
-		op = st->se;
-	}
-	if (n - np != (size_t)T->len - op || !memo_eq(s + np, b + op, n - np))
-		return -1;
 	memo_copy(out, T->img, nf);
 	const struct memo_fix *fix = T_FIX(T);
 	const struct memo_put *put = T_PUT(T);
@@ -973,23 +911,55 @@ static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
 		o->start = s + c->start + str;
 		o->len = c->end - c->start - 2 * (size_t)str;
 	}
+}
+
+/* The fast path: s is T with the scalars of T's plan (those the last
+ * match replaced) replaced again, every byte between them equal to T's.
+ * Each gap is one compare (memo_eq) and each planned value is parsed
+ * where it starts, whether or not it changed; nothing is searched. On
+ * success fills out[0..nf) and returns 0; -1 otherwise (out untouched):
+ * the general match decides. Exact by the argument above: the bytes
+ * outside the planned values are T's, the planned values are valid
+ * scalars. */
+static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
+		     size_t n, struct jscan_field *out, size_t nf)
+{
+	const char *b = T_BUF(T);
+	const struct memo_step *step = T_STEP(T);
+	const struct vconst vc = VCONST_INIT;
+	struct memo_chg chg[MEMO_SCALARS];
+	long d[MEMO_SCALARS + 1]; /* d[i]: length change of plan[0..i) */
+	size_t op = 0, np = 0; /* matched up to b + op and s + np */
+	d[0] = 0;
+	for (unsigned i = 0; i < T->nplan; i++) {
+		const struct memo_step *st = &step[i];
+		size_t gap = st->ss - op;
+		if (n - np < gap || !memo_eq(s + np, b + op, gap))
+			return -1;
+		np += gap;
+		struct memo_chg *c = &chg[i];
+		if (memo_value(s, n, np, c, &vc))
+			return -1;
+		d[i + 1] = d[i] + (long)(c->end - np) - (long)(st->se - st->ss);
+		np = c->end;
+		op = st->se;
+	}
+	if (n - np != (size_t)T->len - op || !memo_eq(s + np, b + op, n - np))
+		return -1;
+	memo_out(T, s, chg, d, out, nf);
 	return 0;
 }
 
-/* Make the scalars in mark T's plan (steps, fix, put), or leave T
- * without one when there are too many. */
+/* Make the scalars in mark T's plan, with its fix and put. */
 static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 {
-	if (__builtin_popcountll(mark) > MEMO_PLAN) {
-		T->nplan = MEMO_NOPLAN;
-		return;
-	}
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
+	struct memo_step *step = T_STEP(T);
 	T->nplan = 0;
 	for (uint64_t m = mark; m; m &= m - 1) {
 		unsigned j = (unsigned)__builtin_ctzll(m);
-		T->step[T->nplan].ss = ss[j];
-		T->step[T->nplan].se = se[j];
+		step[T->nplan].ss = ss[j];
+		step[T->nplan].se = se[j];
 		T->nplan++;
 	}
 	const struct memo_field *f = T_F(T);
@@ -1020,8 +990,9 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 	}
 }
 
-/* Match s against T (see above) and fill out[0..nf) on success; T's plan
- * becomes the scalars it replaced. Returns 0, or -1 when s is not T with
+/* Match s against T (see above): find each difference, which must lie
+ * in a scalar value; on success T's plan becomes the scalars replaced and
+ * out[0..nf) is filled from it. Returns 0, or -1 when s is not T with
  * some scalar values replaced (out then untouched). */
 static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 		      struct jscan_field *out, size_t nf)
@@ -1030,14 +1001,14 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 	const unsigned char *owner = T_OWNER(T);
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct vconst vc = VCONST_INIT;
-	/* chg[k]: the replacement of scalar k (valid where mark says so);
-	 * cum[k]: total length change of scalars < k. */
+	/* chg[i], d[i]: as memo_out's, in the order found (ascending) */
 	struct memo_chg chg[MEMO_SCALARS];
-	long cum[MEMO_SCALARS + 1];
+	long d[MEMO_SCALARS + 1];
+	unsigned nc = 0;
 	uint64_t mark = 0; /* bit k: scalar k replaced */
 	unsigned k = 0;    /* scalars before k are settled */
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
-	long sh = 0;
+	d[0] = 0;
 	for (;;) {
 		size_t ro = T->len - op, rn = n - np;
 		size_t x = common_prefix(s + np, b + op, ro < rn ? ro : rn);
@@ -1049,21 +1020,19 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 		unsigned j = owner[xo];
 		if (j < k || j == T->ns || ss[j] > xo)
 			return -1;
-		struct memo_chg *c = &chg[j];
+		struct memo_chg *c = &chg[nc];
 		size_t vs = np + (ss[j] - op);
 		if (memo_value(s, n, vs, c, &vc))
 			return -1;
-		while (k <= j)
-			cum[k++] = sh;
-		sh += (long)(c->end - vs) - (long)(se[j] - ss[j]);
+		d[nc + 1] = d[nc] + (long)(c->end - vs) - (long)(se[j] - ss[j]);
+		nc++;
 		mark |= 1ull << j;
+		k = j + 1;
 		np = c->end;
 		op = se[j];
 	}
-	while (k <= T->ns)
-		cum[k++] = sh;
-	memo_fill(T, s, chg, mark, cum, out, nf);
 	memo_plan(T, mark);
+	memo_out(T, s, chg, d, out, nf);
 	return 0;
 }
 
@@ -1079,7 +1048,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	size_t size = sizeof(struct jscan_memo_tpl) +
 		      nf * (sizeof(struct jscan_field) +
 			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
-		      4 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
+		      8 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
 	if (!T || T->size < size) {
 		size = (size + 63) & ~(size_t)63;
@@ -1128,7 +1097,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 			mf->sidx = (uint8_t)k;
 		}
 	}
-	for (size_t i = 0; i < nf; i++) { /* what memo_fill writes */
+	for (size_t i = 0; i < nf; i++) { /* what every match starts from */
 		const struct memo_field *mf = &T_F(T)[i];
 		struct jscan_field *g = &T->img[i];
 		g->type = (enum jscan_type)mf->type;
