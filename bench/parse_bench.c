@@ -11,6 +11,7 @@
  * alt-stream-memo; one case
  * only, so callgrind totals at two N give instructions per event. */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,17 @@ static const char *tgi_chunk =
 static char stream_buf[3][NSTREAM][400];
 static size_t stream_len[3][NSTREAM];
 
+/* stream_buf[s][k] = the formatted chunk. */
+__attribute__((format(printf, 3, 4))) static void put(int s, int k,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	stream_len[s][k] = (size_t)vsnprintf(stream_buf[s][k],
+					     sizeof(stream_buf[s][k]), fmt, ap);
+	va_end(ap);
+}
+
 static void streams_make(void)
 {
 	static const char *texts[] = {" the", " caf\\u00e9", ",", "\\n",
@@ -42,9 +54,7 @@ static void streams_make(void)
 	for (int k = 0; k < NSTREAM; k++) {
 		const char *t = texts[k % 8];
 		int last = k == NSTREAM - 1;
-		stream_len[0][k] = (size_t)snprintf(
-			stream_buf[0][k], sizeof(stream_buf[0][k]),
-			"{\"id\":\"cmpl-8f3c2a1b9d7e4f60a1b2c3d4e5f60718\","
+		put(0, k, "{\"id\":\"cmpl-8f3c2a1b9d7e4f60a1b2c3d4e5f60718\","
 			"\"object\":\"text_completion\",\"created\":1764090000,"
 			"\"model\":\"Qwen/Qwen2-7B-Instruct\",\"choices\":[{"
 			"\"index\":0,\"text\":\"%s\",\"logprobs\":null,"
@@ -52,16 +62,12 @@ static void streams_make(void)
 			"{\"prompt_tokens\":512,\"total_tokens\":%d,"
 			"\"completion_tokens\":%d}}",
 			t, last ? "\"length\"" : "null", 512 + 1 + k, 1 + k);
-		stream_len[1][k] = (size_t)snprintf(
-			stream_buf[1][k], sizeof(stream_buf[1][k]),
-			"{\"index\":%d,\"token\":{\"id\":%d,\"text\":\"%s\","
+		put(1, k, "{\"index\":%d,\"token\":{\"id\":%d,\"text\":\"%s\","
 			"\"logprob\":-0.%d,\"special\":false},"
 			"\"generated_text\":%s,\"details\":null}",
 			k, 279 + 37 * k, t, 3125 + 17 * k,
 			last ? "\"the end\"" : "null");
-		stream_len[2][k] = (size_t)snprintf(
-			stream_buf[2][k], sizeof(stream_buf[2][k]),
-			"{\"id\":\"chatcmpl-8f3c2a1b9d7e4f60a1b2c3d4e5f60718\","
+		put(2, k, "{\"id\":\"chatcmpl-8f3c2a1b9d7e4f60a1b2c3d4e5f60718\","
 			"\"object\":\"chat.completion.chunk\",\"created\":"
 			"1764090000,\"model\":\"Qwen/Qwen2-7B-Instruct\","
 			"\"choices\":[{\"index\":0,\"delta\":{\"content\":"
