@@ -9,7 +9,8 @@
  * only while 16 bytes remain, the tail is scanned bytewise. Build with
  * -DJSCAN_NO_SIMD for the scalar-only variant (tests build it too). The
  * memo (jscan_parse_memo, at the end) compares an event with the stream's
- * template and parses only the values that differ.
+ * template and parses only the values that differ: first those the last
+ * match replaced (its plan), searching for others only when that fails.
  */
 #include "proto/jscan.h"
 
