@@ -89,7 +89,10 @@ struct phase {
 
 struct worker;
 
-#define RUN_EVENTS_RESERVE 4096 /* events reserved per request, at most */
+/* Events reserved per request, at most: address space only (1 MiB), its
+ * pages made present as the stream reaches them (record.h), the unused
+ * rest given back when the stream ends. */
+#define RUN_EVENTS_RESERVE 65536
 
 struct slot {
 	struct worker *w;
@@ -219,6 +222,7 @@ static void finish_slot(struct slot *s, int64_t t_abs)
 	struct worker *w = s->w;
 	struct rec *r = slot_rec(s);
 	r->t_done_ns = t_abs - w->ph->t0;
+	rec_trim_events(r);
 	if (s->ps.text && s->text.len) {
 		r->text = buf_take(&s->text);
 		r->text_len = strlen(r->text);

@@ -66,6 +66,8 @@ struct rec {
 	uint32_t n_events;
 	uint32_t cap_events;
 	struct rec_event *events; /* owned */
+	void *ev_ready;           /* events' pages below this are present
+				     (rec_push_event's look-ahead); a hint */
 	char *error;              /* outcome detail, owned, NULL when ok */
 	char *text;               /* generated text when kept, owned */
 	size_t text_len;
@@ -77,11 +79,17 @@ void rec_init(struct rec *r, uint32_t id);
 /* Free what the record owns (events, error, text); r itself is not freed. */
 void rec_free(struct rec *r);
 /* Room for n events before the first chunk, so that streams up to n
- * chunks never allocate on the per-token path. */
+ * chunks never allocate on the per-token path. Only address space: pages
+ * are made present as the pushes reach them. */
 void rec_reserve_events(struct rec *r, uint32_t n);
-/* Append one chunk. Grows geometrically (amortised O(1)). */
+/* Append one chunk. Grows geometrically (amortised O(1)). The array's
+ * pages are made present a window ahead of the pushes, one madvise call
+ * instead of one page fault per 256 events. */
 void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
 		    uint32_t text_bytes);
+/* Give back the reserved room a finished stream did not use (when it is
+ * worth it), so that early-ended streams hold what they used. */
+void rec_trim_events(struct rec *r);
 /* Set the outcome once: the first call wins, later calls are ignored, so the
  * earliest cause is the one reported. error is copied (may be NULL). */
 void rec_set_outcome(struct rec *r, enum rec_outcome o, const char *error);

@@ -1,5 +1,11 @@
 /* record_test.c - the per-request record: outcomes and token counts. */
 #include "results/record.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "test.h"
 
 static void test_outcome_first_wins(void)
@@ -66,8 +72,102 @@ static void test_reserve_events(void)
 	rec_free(&r);
 }
 
+/* Pages of a[0..bytes) that are present (mincore). */
+static size_t present_pages(const void *a, size_t bytes)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)a & ~(pg - 1);
+	size_t n = ((uintptr_t)a + bytes - lo + pg - 1) / pg, k = 0;
+	unsigned char *v = malloc(n);
+	ASSERT_TRUE(v && !mincore((void *)lo, n * pg, v));
+	for (size_t i = 0; i < n; i++)
+		k += v[i] & 1;
+	free(v);
+	return k;
+}
+
+/* The look-ahead: pushes find their pages already present, a window that
+ * grows with the stream, never more than about twice what was written;
+ * a large reservation stays address space until reached. */
+static void test_push_populates_ahead(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *probe = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(probe != MAP_FAILED);
+	int have = !madvise(probe, (size_t)pg, MADV_POPULATE_WRITE);
+	munmap(probe, (size_t)pg);
+	if (!have)
+		TEST_SKIP("kernel without MADV_POPULATE_WRITE");
+	struct rec r;
+	rec_init(&r, 1);
+	const uint32_t cap = 65536; /* 1 MiB: its own mapping */
+	rec_reserve_events(&r, cap);
+	size_t bytes = (size_t)r.cap_events * sizeof(struct rec_event);
+	ASSERT_TRUE(present_pages(r.events, bytes) <= 2);
+	rec_push_event(&r, 0, 1, 1);
+	size_t k1 = present_pages(r.events, bytes);
+	for (uint32_t i = 1; i < 20000; i++)
+		rec_push_event(&r, i, 1, 1);
+	size_t used = 20000 * sizeof(struct rec_event);
+	size_t k = present_pages(r.events, bytes);
+	/* everything written is present, and pages beyond it */
+	ASSERT_TRUE(k * (size_t)pg >= used + (size_t)pg);
+	ASSERT_TRUE(k * (size_t)pg <= 2 * used + 3 * (size_t)pg);
+	ASSERT_TRUE(k1 >= 1 && k1 <= 3);
+	ASSERT_EQ(r.events[19999].t_ns, 19999);
+	rec_free(&r);
+}
+
+/* A finished stream gives back the room it did not use; its events are
+ * kept, and pushing after a trim still works. */
+static void test_trim_events(void)
+{
+	struct rec r;
+	rec_init(&r, 1);
+	rec_reserve_events(&r, 65536);
+	for (int i = 0; i < 100; i++)
+		rec_push_event(&r, i, 1, i);
+	rec_trim_events(&r);
+	ASSERT_EQ(r.cap_events, 100);
+	ASSERT_EQ(r.n_events, 100);
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(r.events[i].text_bytes, (uint32_t)i);
+	rec_push_event(&r, 100, 1, 100);
+	ASSERT_EQ(r.events[100].t_ns, 100);
+	ASSERT_TRUE(r.cap_events >= 101);
+	rec_free(&r);
+
+	rec_init(&r, 2); /* large: stays a realloc'd array */
+	rec_reserve_events(&r, 65536);
+	for (int i = 0; i < 30000; i++)
+		rec_push_event(&r, i, 1, 1);
+	rec_trim_events(&r);
+	ASSERT_EQ(r.cap_events, 30000);
+	ASSERT_EQ(r.events[29999].t_ns, 29999);
+	rec_free(&r);
+
+	rec_init(&r, 3); /* nothing pushed: nothing kept */
+	rec_reserve_events(&r, 4096);
+	rec_trim_events(&r);
+	ASSERT_TRUE(r.events == NULL);
+	ASSERT_EQ(r.cap_events, 0);
+	rec_free(&r);
+
+	rec_init(&r, 4); /* little to give back: left alone */
+	rec_reserve_events(&r, 200);
+	const struct rec_event *e0 = r.events;
+	for (int i = 0; i < 150; i++)
+		rec_push_event(&r, i, 1, 1);
+	rec_trim_events(&r);
+	ASSERT_TRUE(r.events == e0);
+	rec_free(&r);
+}
+
 int main(void)
 {
+	TEST_RUN(test_push_populates_ahead);
+	TEST_RUN(test_trim_events);
 	TEST_RUN(test_reserve_events);
 	TEST_RUN(test_outcome_first_wins);
 	TEST_RUN(test_out_tokens_rule);
