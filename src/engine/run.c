@@ -151,6 +151,14 @@ static struct rec *slot_rec(struct slot *s)
 	return &s->w->recs[s->rec];
 }
 
+/* sse_feed's look-ahead: an event the slot's memo recognises needs no
+ * scan for its line end (proto_peek). */
+static size_t on_event_peek(void *ud, const char *data, size_t avail)
+{
+	struct slot *s = ud;
+	return proto_peek(&s->ps, data, avail);
+}
+
 /* Data of one SSE event or NDJSON line. */
 static int on_event_data(void *ud, const char *data, size_t len)
 {
@@ -378,6 +386,7 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	buf_reset(&s->text);
 	sse_free(&s->sse);
 	sse_init(&s->sse);
+	s->sse.peek = on_event_peek;
 	ndjson_free(&s->nd);
 	ndjson_init(&s->nd);
 	proto_stream_init(&s->ps, cfg->save_text ? &s->text : NULL);

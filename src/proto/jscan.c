@@ -764,6 +764,8 @@ struct memo_put {
 
 /* One allocation, sized to the document: header, then img[nf] (the
  * template's fields, start unset: what every match starts from), the
+ * last plan match's values chg[ns] and length changes d[ns + 1] (kept
+ * for jscan_parse_memo after jscan_memo_peek), the
  * plan's fix[nf], put[nf] and step[ns], ss[ns] and se[ns] (each scalar
  * value's start and end offset, in document order), f[nf] (each field's
  * value), the document buf[len], and owner[len + 1] (owner[i]: the first
@@ -778,7 +780,9 @@ struct jscan_memo_tpl {
 	struct jscan_field img[];
 };
 
-#define T_FIX(T) ((struct memo_fix *)((T)->img + (T)->nf))
+#define T_CHG(T) ((struct memo_chg *)((T)->img + (T)->nf))
+#define T_D(T) ((long *)(T_CHG(T) + (T)->ns))
+#define T_FIX(T) ((struct memo_fix *)(T_D(T) + (T)->ns + 1))
 #define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
 #define T_STEP(T) ((struct memo_step *)(T_PUT(T) + (T)->nf))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
@@ -917,19 +921,21 @@ JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
 /* The fast path: s is T with the scalars of T's plan (those the last
  * match replaced) replaced again, every byte between them equal to T's.
  * Each gap is one compare (memo_eq) and each planned value is parsed
- * where it starts, whether or not it changed; nothing is searched. On
- * success fills out[0..nf) and returns 0; -1 otherwise (out untouched):
- * the general match decides. Exact by the argument above: the bytes
- * outside the planned values are T's, the planned values are valid
- * scalars. */
-static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
-		     size_t n, struct jscan_field *out, size_t nf)
+ * where it starts, whether or not it changed; nothing is searched. The
+ * values and length changes go to T's chg and d (memo_out fills the
+ * fields from them). Exact (prefix 0): s[0..n) must be that document.
+ * Prefix: the document may end before n, and *len is its length. Returns
+ * 0, or -1 otherwise: the general match decides. Exact by the argument
+ * above: the bytes outside the planned values are T's, the planned
+ * values are valid scalars. */
+JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
+			   size_t n, int prefix, size_t *len)
 {
 	const char *b = T_BUF(T);
 	const struct memo_step *step = T_STEP(T);
 	const struct vconst vc = VCONST_INIT;
-	struct memo_chg chg[MEMO_SCALARS];
-	long d[MEMO_SCALARS + 1]; /* d[i]: length change of plan[0..i) */
+	struct memo_chg *chg = T_CHG(T);
+	long *d = T_D(T); /* d[i]: length change of plan[0..i) */
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
 	d[0] = 0;
 	for (unsigned i = 0; i < T->nplan; i++) {
@@ -945,9 +951,11 @@ static int memo_fast(const struct jscan_memo_tpl *T, const char *s,
 		np = c->end;
 		op = st->se;
 	}
-	if (n - np != (size_t)T->len - op || !memo_eq(s + np, b + op, n - np))
+	size_t tail = (size_t)T->len - op;
+	if ((prefix ? n - np < tail : n - np != tail) ||
+	    !memo_eq(s + np, b + op, tail))
 		return -1;
-	memo_out(T, s, chg, d, out, nf);
+	*len = np + tail;
 	return 0;
 }
 
@@ -1003,8 +1011,8 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct vconst vc = VCONST_INIT;
 	/* chg[i], d[i]: as memo_out's, in the order found (ascending) */
-	struct memo_chg chg[MEMO_SCALARS];
-	long d[MEMO_SCALARS + 1];
+	struct memo_chg *chg = T_CHG(T);
+	long *d = T_D(T);
 	unsigned nc = 0;
 	uint64_t mark = 0; /* bit k: scalar k replaced */
 	unsigned k = 0;    /* scalars before k are settled */
@@ -1049,7 +1057,9 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	size_t size = sizeof(struct jscan_memo_tpl) +
 		      nf * (sizeof(struct jscan_field) +
 			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
-		      8 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
+		      r->n * (sizeof(struct memo_chg) + sizeof(long)) +
+		      sizeof(long) + 8 * r->n +
+		      nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
 	if (!T || T->size < size) {
 		size = (size + 63) & ~(size_t)63;
@@ -1122,14 +1132,22 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 				 ? paths[0].tab.stamp
 				 : 0;
 	if (m->skip) { /* backing off: plain parses, template untouched */
+		m->peek = NULL;
 		m->skip--;
 		m->parsed++;
 		return parse(s, n, paths, out, nfields, NULL);
 	}
 	int tried = m->tpl && m->paths == paths && m->nfields == nfields &&
 		    m->stamp == stamp;
+	size_t len;
+	/* jscan_memo_peek matched exactly this document: its values are in
+	 * T's chg and d already. */
 	int fast = tried && m->tpl->nplan != MEMO_NOPLAN &&
-		   !memo_fast(m->tpl, s, n, out, nfields);
+		   ((m->peek == s && m->peek_len == n) ||
+		    !memo_fast(m->tpl, s, n, 0, &len));
+	m->peek = NULL;
+	if (fast)
+		memo_out(m->tpl, s, T_CHG(m->tpl), T_D(m->tpl), out, nfields);
 	if (fast || (tried && !memo_match(m->tpl, s, n, out, nfields))) {
 		m->fast += (uint64_t)fast;
 		m->matched++;
@@ -1161,6 +1179,19 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	else
 		m->stamp = stamp;
 	return 0;
+}
+
+size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
+{
+	struct jscan_memo_tpl *T = m->tpl;
+	size_t len;
+	m->peek = NULL;
+	if (m->skip || !T || !m->paths || T->nplan == MEMO_NOPLAN ||
+	    memo_fast(T, s, avail, 1, &len))
+		return 0;
+	m->peek = s;
+	m->peek_len = len;
+	return len;
 }
 
 void jscan_memo_free(struct jscan_memo *m)

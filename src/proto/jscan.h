@@ -105,6 +105,9 @@ struct jscan_memo {
 	uint64_t matched;               /* documents that matched it */
 	uint64_t fast;                  /* of those, by the plan alone */
 	uint64_t parsed;                /* documents parsed in full */
+	const char *peek;               /* the document jscan_memo_peek
+					   matched last, NULL: none */
+	size_t peek_len;
 };
 
 /* jscan_parse with a per-stream memo: the same contract and the same
@@ -128,6 +131,17 @@ struct jscan_memo {
 int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		     const struct jscan_path *paths, struct jscan_field *out,
 		     size_t nfields);
+/* The length of the document at the start of s[0..avail) when it is the
+ * memo's template with the values of its plan replaced (the fast path of
+ * jscan_parse_memo, taken as a prefix; bytes after it are not looked at),
+ * else 0. Such a document holds no control byte (no CR or LF): the bytes
+ * outside the planned values are the template's, which was a valid
+ * document, and a valid scalar holds none, so a line splitter can take it
+ * for the rest of a line without scanning it (sse_feed's peek). The next
+ * jscan_parse_memo of exactly that document (same s and length) reuses
+ * the work (kept in m until then: the template is left as it was). 0
+ * while the memo backs off or has no plan yet. */
+size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail);
 /* Release m's template; m is empty (reusable) afterwards. */
 void jscan_memo_free(struct jscan_memo *m);
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/xmalloc.h"
+#include "proto/jscan.h"
 
 static const struct {
 	const char *name;
@@ -72,4 +73,9 @@ void proto_stream_init(struct proto_stream *st, struct buf *text)
 	st->text = text;
 	st->srv_load_ns = st->srv_prompt_ns = -1;
 	st->srv_decode_ns = st->srv_total_ns = -1;
+}
+
+size_t proto_peek(struct proto_stream *st, const char *s, size_t avail)
+{
+	return st->memo ? jscan_memo_peek(st->memo, s, avail) : 0;
 }

@@ -132,6 +132,12 @@ int proto_triton_configure(const char *json, size_t len, int *can_force,
 /* Back to the defaults (tests). */
 void proto_triton_reset(void);
 
+/* The length of the event document at the start of s[0..avail) when the
+ * stream's memo recognises it (jscan_memo_peek: it then holds no CR or
+ * LF, and the adapter's parse of exactly that document reuses the work),
+ * else 0. For sse_feed's look-ahead. */
+size_t proto_peek(struct proto_stream *st, const char *s, size_t avail);
+
 /* Reset st for a new request (counts 0, server timings -1, no memo).
  * text, when non-NULL, receives the generated text; the caller owns it. */
 void proto_stream_init(struct proto_stream *st, struct buf *text);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#define SSE_CR_AHEAD 4096 /* bytes past a line's LF scanned for CRs */
+
 void sse_init(struct sse *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -62,23 +64,43 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 {
 	size_t i = 0;
 	int over = 0;
-	/* The first CR at or after the current line, found by one memchr
-	 * over the rest of buf and looked for again only once passed: an
-	 * LF-only stream (vLLM, TGI) pays one scan per feed for CRs, not one
-	 * per line. */
-	size_t cr = 0;
-	int cr_known = 0;
+	/* CRs are looked for a window at a time, from the current line to
+	 * SSE_CR_AHEAD bytes past its LF: cr is the first CR in the last
+	 * window, or its end (cr_end) when it has none. An LF-only stream
+	 * (vLLM, TGI) pays one pass over its bytes for CRs, not one per
+	 * line, and nothing for what the look-ahead dispatched. */
+	size_t cr = 0, cr_end = 0;
 	if (p->last_cr && len && buf[0] == '\n')
 		i = 1; /* second half of a CRLF split across feeds */
 	p->last_cr = 0;
 	while (i < len) {
+		/* The look-ahead: a data line whose value the caller
+		 * recognises (and vouches holds no CR or LF), then "\n\n",
+		 * nothing pending: dispatched without a scan. */
+		if (p->peek && !p->line.len && !p->has_data && !p->skipping &&
+		    len - i > 6 && !memcmp(buf + i, "data:", 5)) {
+			size_t v = i + 5 + (buf[i + 5] == ' ');
+			size_t vl = p->peek(ud, buf + v, len - v);
+			size_t j = v + vl;
+			if (vl && j + 1 < len && buf[j] == '\n' &&
+			    buf[j + 1] == '\n') {
+				p->events++;
+				int rc = cb(ud, buf + v, vl);
+				i = j + 2;
+				if (rc)
+					return rc;
+				continue;
+			}
+		}
 		/* Find the next line terminator (LF, CRLF or CR). */
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t j = nl ? (size_t)(nl - buf) : len;
-		if (!cr_known || cr < i) {
-			const char *c = memchr(buf + i, '\r', len - i);
-			cr = c ? (size_t)(c - buf) : len;
-			cr_known = 1;
+		if (cr < i || (cr == cr_end && cr_end < j)) {
+			size_t e = len - j > SSE_CR_AHEAD ? j + SSE_CR_AHEAD
+							  : len;
+			const char *c = memchr(buf + i, '\r', e - i);
+			cr = c ? (size_t)(c - buf) : e;
+			cr_end = e;
 		}
 		if (cr < j)
 			j = cr;

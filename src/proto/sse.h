@@ -22,6 +22,14 @@
  * (sse_feed then returns that value). */
 typedef int (*sse_event_cb)(void *ud, const char *data, size_t len);
 
+/* Optional look-ahead (struct sse's peek): given the bytes after a
+ * line's "data:" and its one optional space, up to the end of the fed
+ * buffer, the length of a value at their start that the caller
+ * recognises and that holds no CR or LF (which the caller guarantees),
+ * else 0. When "\n\n" follows that value and nothing is pending, the
+ * event is dispatched without scanning its bytes for line ends. */
+typedef size_t (*sse_peek_cb)(void *ud, const char *s, size_t avail);
+
 struct sse {
 	struct buf line; /* partial line carried across feeds */
 	struct buf data; /* data of the event being assembled */
@@ -30,6 +38,8 @@ struct sse {
 	int skipping;    /* dropping the rest of an over-long line */
 	unsigned long events;   /* events dispatched */
 	unsigned long overflow; /* events dropped for exceeding a cap */
+	sse_peek_cb peek; /* optional; set after sse_init, called with
+			     sse_feed's ud */
 };
 
 void sse_init(struct sse *p);

@@ -1,8 +1,11 @@
 /* jscan_memo_check.h - jscan_parse_memo against jscan_parse on one
  * document: same return value and, for valid documents, every member of
- * every out field equal (spans into the same buffer). Shared by
- * jscan_test.c and the fuzz driver. Returns NULL when they agree, else a
- * static description. */
+ * every out field equal (spans into the same buffer). First
+ * jscan_memo_peek over the document and what follows it (doc[0..avail),
+ * avail >= len): a length it returns must be a valid document with no
+ * control byte, and when it is the document's own length the memo's parse
+ * that follows reuses the peek. Shared by jscan_test.c and the fuzz
+ * driver. Returns NULL when they agree, else a static description. */
 #ifndef INFBENCH_TESTS_JSCAN_MEMO_CHECK_H
 #define INFBENCH_TESTS_JSCAN_MEMO_CHECK_H
 
@@ -12,11 +15,25 @@
 #include "proto/jscan.h"
 
 static const char *mc_check(struct jscan_memo *m, const char *doc,
-			    size_t len, const struct jscan_path *paths,
-			    size_t nf)
+			    size_t len, size_t avail,
+			    const struct jscan_path *paths, size_t nf)
 {
 	static char why[160];
 	struct jscan_field a[JSCAN_MAX_FIELDS], b[JSCAN_MAX_FIELDS];
+	size_t pl = jscan_memo_peek(m, doc, avail);
+	if (pl) {
+		if (pl > avail)
+			return "peek past the bytes given";
+		for (size_t i = 0; i < pl; i++)
+			if ((unsigned char)doc[i] < 0x20)
+				return "peek took in a control byte";
+		if (jscan_parse(doc, pl, paths, b, nf)) {
+			snprintf(why, sizeof(why),
+				 "peek took %zu bytes that are no document",
+				 pl);
+			return why;
+		}
+	}
 	int ra = jscan_parse_memo(m, doc, len, paths, a, nf);
 	int rb = jscan_parse(doc, len, paths, b, nf);
 	if (ra != rb) {

@@ -544,16 +544,23 @@ static void memo_tables(void)
 	jscan_compile(xc_paths, XC_N);
 }
 
-/* mc_check on an exact-size heap copy. */
+/* mc_check on an exact-size heap copy of the document and, every other
+ * call, one of a few tails after it (an SSE line end, a byte that could
+ * continue the last value, a closing brace, a space): the peek sees them,
+ * the parse does not. */
 static const char *memo_exact(struct jscan_memo *m, const char *doc,
 			      size_t len, const struct jscan_path *paths,
 			      size_t nf)
 {
-	static char none;
-	char *copy = malloc(len);
-	if (len)
-		memcpy(copy, doc, len);
-	const char *why = mc_check(m, copy ? copy : &none, len, paths, nf);
+	static const char *const tails[] = {"", "\n\ndata: {}", "7", "}",
+					    "", " \n", "\"", "e5"};
+	static unsigned k;
+	const char *tail = tails[k++ % (sizeof(tails) / sizeof(tails[0]))];
+	size_t tl = strlen(tail);
+	char *copy = malloc(len + tl + 1);
+	memcpy(copy, doc, len);
+	memcpy(copy + len, tail, tl);
+	const char *why = mc_check(m, copy, len, len + tl, paths, nf);
 	free(copy);
 	return why;
 }
@@ -771,6 +778,82 @@ static void test_memo_backoff(void)
 	jscan_memo_free(&m);
 }
 
+/* jscan_memo_peek: once the memo has a plan, a document that is the
+ * template with the planned values replaced is recognised at the start of
+ * a buffer, whatever follows it, and the parse of exactly that document
+ * then reuses the peek (the fields still equal jscan_parse's); anything
+ * else, and a planned string holding a raw line end, is not recognised. */
+static void test_memo_peek(void)
+{
+	memo_tables();
+	struct jscan_memo m = {0};
+	struct buf b;
+	buf_init(&b, 0);
+	const char *fmt = "{\"id\":\"c1\",\"choices\":[{\"text\":\"%s\","
+			  "\"finish_reason\":null}],\"usage\":{"
+			  "\"completion_tokens\":%d}}";
+	for (int k = 0; k < 3; k++) { /* template, then a plan */
+		buf_reset(&b);
+		buf_printf(&b, fmt, k ? " t" : "t", k + 1);
+		ASSERT_TRUE(memo_exact(&m, b.data, b.len, mpaths, MN) == NULL);
+	}
+	ASSERT_EQ(m.fast, 1);
+	buf_reset(&b);
+	buf_printf(&b, fmt, " longer text", 1234);
+	size_t len = b.len;
+	buf_puts(&b, "\n\ndata: {\"next\":1}\n\n");
+	ASSERT_EQ(jscan_memo_peek(&m, b.data, b.len), len);
+	ASSERT_TRUE(m.peek == b.data);
+	struct jscan_field a[JSCAN_MAX_FIELDS], p[JSCAN_MAX_FIELDS];
+	ASSERT_EQ(jscan_parse_memo(&m, b.data, len, mpaths, a, MN), 0);
+	ASSERT_EQ(m.fast, 2);
+	ASSERT_TRUE(m.peek == NULL); /* used once */
+	ASSERT_EQ(jscan_parse(b.data, len, mpaths, p, MN), 0);
+	for (size_t i = 0; i < MN; i++) {
+		ASSERT_EQ(a[i].type, p[i].type);
+		ASSERT_TRUE(a[i].start == p[i].start);
+		ASSERT_EQ(a[i].len, p[i].len);
+		ASSERT_EQ(a[i].count, p[i].count);
+	}
+	/* not recognised: a key changed, cut short, a raw LF or CR in the
+	 * planned text, a value turned into a container */
+	static const char *no[] = {
+		"{\"id\":\"c1\",\"choices\":[{\"txt\":\"a\","
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5}}",
+		"{\"id\":\"c1\",\"choices\":[{\"text\":\"a\","
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5}",
+		"{\"id\":\"c1\",\"choices\":[{\"text\":\"a\nb\","
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5}}",
+		"{\"id\":\"c1\",\"choices\":[{\"text\":\"a\rb\","
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5}}",
+		"{\"id\":\"c1\",\"choices\":[{\"text\":[1],"
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5}}",
+		"{\"id\":\"c1\",\"choices\":[{\"text\":\"a\","
+		"\"finish_reason\":null}],\"usage\":{\"completion_tokens\":5",
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		ASSERT_EQ(jscan_memo_peek(&m, no[i], strlen(no[i])), 0);
+		ASSERT_TRUE(m.peek == NULL);
+	}
+	/* a recognised document with trailing whitespace on its line: the
+	 * peek takes the document alone; the parse of the whole line does
+	 * not reuse it and is exact */
+	buf_reset(&b);
+	buf_printf(&b, fmt, "x", 7);
+	len = b.len;
+	buf_puts(&b, " \t");
+	ASSERT_EQ(jscan_memo_peek(&m, b.data, b.len), len);
+	uint64_t fast = m.fast;
+	ASSERT_TRUE(memo_exact(&m, b.data, b.len, mpaths, MN) == NULL);
+	ASSERT_TRUE(m.peek == NULL);
+	ASSERT_EQ(m.fast, fast); /* whitespace: the search, not the plan */
+	/* backing off: no peek */
+	m.skip = 2;
+	ASSERT_EQ(jscan_memo_peek(&m, b.data, b.len), 0);
+	buf_free(&b);
+	jscan_memo_free(&m);
+}
+
 /* A document of exactly n bytes holding k numbers: {"a":[1,...],"s":"xx.."}
  * (the string pads it to n). */
 static void limit_doc(struct buf *b, size_t n, int k)
@@ -884,5 +967,6 @@ int main(void)
 	TEST_RUN(test_memo_random_documents);
 	TEST_RUN(test_memo_limits);
 	TEST_RUN(test_memo_backoff);
+	TEST_RUN(test_memo_peek);
 	return TEST_DONE();
 }

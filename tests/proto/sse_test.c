@@ -41,23 +41,32 @@ static const char *expect_a = "7:{\"a\":1}|"
 			      "7:cr only|"
 			      "6:[DONE]|";
 
-static void feed_split(const char *s, size_t len, struct rng *r, int mode,
-		       struct buf *out)
+/* Feed s whole (mode 0), a byte at a time (1) or in random pieces of 1 to
+ * maxn bytes (2), with peek as the parser's look-ahead (may be NULL). */
+static void feed_pieces(const char *s, size_t len, struct rng *r, int mode,
+			int maxn, sse_peek_cb peek, sse_event_cb cb, void *ud)
 {
 	struct sse p;
 	sse_init(&p);
+	p.peek = peek;
 	size_t i = 0;
 	while (i < len) {
 		size_t n = mode == 0   ? len - i
 			   : mode == 1 ? 1
-				       : (size_t)rng_int(r, 1, 9);
+				       : (size_t)rng_int(r, 1, maxn);
 		if (n > len - i)
 			n = len - i;
-		ASSERT_EQ(sse_feed(&p, s + i, n, collect, out), 0);
+		ASSERT_EQ(sse_feed(&p, s + i, n, cb, ud), 0);
 		i += n;
 	}
-	ASSERT_EQ(sse_finish(&p, collect, out), 0);
+	ASSERT_EQ(sse_finish(&p, cb, ud), 0);
 	sse_free(&p);
+}
+
+static void feed_split(const char *s, size_t len, struct rng *r, int mode,
+		       struct buf *out)
+{
+	feed_pieces(s, len, r, mode, 9, NULL, collect, out);
 }
 
 static void test_sse_every_split(void)
@@ -89,6 +98,82 @@ static void test_sse_every_split(void)
 		sse_free(&p);
 		buf_free(&out);
 	}
+}
+
+/* The look-ahead: a recogniser of "{...}" runs without CR or LF. */
+struct pk {
+	struct buf out;
+	int peeks, taken; /* calls, and events dispatched by one */
+	const char *last; /* the value the last peek recognised */
+	size_t last_len;
+};
+
+static size_t peek_obj(void *ud, const char *s, size_t avail)
+{
+	struct pk *k = ud;
+	k->peeks++;
+	k->last = NULL;
+	if (!avail || s[0] != '{')
+		return 0;
+	for (size_t i = 1; i < avail; i++) {
+		if (s[i] == '\r' || s[i] == '\n')
+			return 0;
+		if (s[i] == '}') {
+			k->last = s;
+			k->last_len = i + 1;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static int collect_pk(void *ud, const char *data, size_t len)
+{
+	struct pk *k = ud;
+	if (k->last == data && k->last_len == len)
+		k->taken++;
+	k->last = NULL;
+	return collect(&k->out, data, len);
+}
+
+/* With a peek the events are the same as without, under any split:
+ * recognised values followed by anything but "\n\n" (CRLF, more data
+ * lines, trailing bytes, the end of a feed) take the scanning path. */
+static void test_sse_peek_same_events(void)
+{
+	static const char *stream =
+		"data: {\"a\":1}\n\n"
+		"data:{\"b\":2}\n\n"
+		"data: {\"c\":3}\r\n\r\n"
+		"data: {\"c2\":3}\r\ndata: x\n\n"
+		"data: {\"d\":4}\ndata: {\"e\":5}\n\n"
+		"data: {\"f\":6} tail\n\n"
+		": comment\n"
+		"data: {\"g\":7}\r\r"
+		"data: {\"h\":8}\n\n"
+		"data: [DONE]\n\n";
+	size_t len = strlen(stream);
+	struct buf want;
+	buf_init(&want, 0);
+	struct rng r;
+	rng_seed(&r, 7);
+	feed_split(stream, len, &r, 0, &want);
+	ASSERT_TRUE(strstr(want.data, "15:{\"d\":4}\n{\"e\":5}|") != NULL);
+	for (int mode = 0; mode < 3; mode++) {
+		for (int rep = 0; rep < (mode == 2 ? 300 : 1); rep++) {
+			struct pk k = {0};
+			buf_init(&k.out, 0);
+			feed_pieces(stream, len, &r, mode, 40, peek_obj,
+				    collect_pk, &k);
+			ASSERT_STR_EQ(k.out.data, want.data);
+			if (mode == 0) /* a, b and h; the others fall back */
+				ASSERT_EQ(k.taken, 3);
+			if (mode != 1) /* one byte a feed: too short */
+				ASSERT_TRUE(k.peeks > 0);
+			buf_free(&k.out);
+		}
+	}
+	buf_free(&want);
 }
 
 static void test_sse_truncated(void)
@@ -197,6 +282,7 @@ static void test_ndjson_splits(void)
 int main(void)
 {
 	TEST_RUN(test_sse_every_split);
+	TEST_RUN(test_sse_peek_same_events);
 	TEST_RUN(test_sse_truncated);
 	TEST_RUN(test_sse_callback_stops);
 	TEST_RUN(test_sse_overflow_recovers);
