@@ -776,6 +776,8 @@ struct jscan_memo_tpl {
 	uint8_t nplan;         /* scalars the last match replaced, or
 				  MEMO_NOPLAN */
 	uint8_t nfix, nput;    /* entries in fix and put */
+	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
+				  jscan_memo_peek */
 	uint32_t size;         /* bytes allocated */
 	struct jscan_field img[];
 };
@@ -1077,6 +1079,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	memcpy(ss, r->ss, r->n * sizeof(*ss));
 	memcpy(se, r->se, r->n * sizeof(*se));
 	memcpy(T_BUF(T), s, n);
+	T->eol = memchr(s, '\n', n) || memchr(s, '\r', n);
 	unsigned char *owner = T_OWNER(T);
 	size_t i0 = 0; /* owner[i] = k for se[k - 1] < i <= se[k] */
 	for (unsigned k = 0; k < T->ns; k++) {
@@ -1186,7 +1189,7 @@ size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 	struct jscan_memo_tpl *T = m->tpl;
 	size_t len;
 	m->peek = NULL;
-	if (m->skip || !T || !m->paths || T->nplan == MEMO_NOPLAN ||
+	if (m->skip || !T || !m->paths || T->nplan == MEMO_NOPLAN || T->eol ||
 	    memo_fast(T, s, avail, 1, &len))
 		return 0;
 	m->peek = s;

@@ -134,10 +134,11 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 /* The length of the document at the start of s[0..avail) when it is the
  * memo's template with the values of its plan replaced (the fast path of
  * jscan_parse_memo, taken as a prefix; bytes after it are not looked at),
- * else 0. Such a document holds no control byte (no CR or LF): the bytes
- * outside the planned values are the template's, which was a valid
- * document, and a valid scalar holds none, so a line splitter can take it
- * for the rest of a line without scanning it (sse_feed's peek). The next
+ * else 0. Such a document holds no CR or LF: the bytes outside the
+ * planned values are the template's (a template with a CR or LF in its
+ * whitespace is never peeked with), and a valid scalar holds no control
+ * byte, so a line splitter can take it for the rest of a line without
+ * scanning it (sse_feed's peek). The next
  * jscan_parse_memo of exactly that document (same s and length) reuses
  * the work (kept in m until then: the template is left as it was). 0
  * while the memo backs off or has no plan yet. */

@@ -4,8 +4,8 @@
  * across inputs, so consecutive inputs, often mutations of each other,
  * meet its template too), then its first line again: jscan_parse_memo
  * must give what jscan_parse gives on each, from exact-size heap copies,
- * and the memo's peek must take only valid documents without control
- * bytes from the line and what follows it. */
+ * and the memo's peek must take only valid documents without CR or LF
+ * from the line and what follows it. */
 #include <stdint.h>
 #include <stdio.h>
 

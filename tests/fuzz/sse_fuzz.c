@@ -1,6 +1,7 @@
 /* sse_fuzz.c - libFuzzer: the SSE and NDJSON push parsers must produce the
  * same events whatever the byte split (whole buffer, byte by byte, and a
- * split pattern drawn from the input), and never overrun. */
+ * split pattern drawn from the input), with or without a look-ahead, and
+ * never overrun. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,28 @@ static int collect(void *ud, const char *d, size_t n)
 	return 0;
 }
 
-static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out)
+/* A look-ahead that keeps its contract: "{...}" without CR or LF. */
+static size_t peek_obj(void *ud, const char *s, size_t avail)
+{
+	(void)ud;
+	if (!avail || s[0] != '{')
+		return 0;
+	for (size_t i = 1; i < avail; i++) {
+		if (s[i] == '\r' || s[i] == '\n')
+			return 0;
+		if (s[i] == '}')
+			return i + 1;
+	}
+	return 0;
+}
+
+static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out,
+		    int peek)
 {
 	struct sse p;
 	sse_init(&p);
+	if (peek)
+		p.peek = peek_obj;
 	for (size_t i = 0; i < n;) {
 		size_t k = step ? step : (size_t)(d[i] % 7) + 1;
 		if (k > n - i)
@@ -54,12 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&a, 0);
 	buf_init(&b, 0);
 	buf_init(&c, 0);
-	run_sse(data, size, size ? size : 1, &a);
-	run_sse(data, size, 1, &b);
-	run_sse(data, size, 0, &c);
+	run_sse(data, size, size ? size : 1, &a, 0);
+	run_sse(data, size, 1, &b, 0);
+	run_sse(data, size, 0, &c, 0);
 	if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)) ||
 	    a.len != c.len || (a.len && memcmp(a.data, c.data, a.len)))
 		abort();
+	for (int split = 0; split < 2; split++) { /* with a look-ahead */
+		buf_reset(&b);
+		run_sse(data, size, split ? 0 : (size ? size : 1), &b, 1);
+		if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)))
+			abort();
+	}
 	buf_reset(&a);
 	buf_reset(&b);
 	run_nd(data, size, size ? size : 1, &a);

@@ -850,6 +850,17 @@ static void test_memo_peek(void)
 	/* backing off: no peek */
 	m.skip = 2;
 	ASSERT_EQ(jscan_memo_peek(&m, b.data, b.len), 0);
+	jscan_memo_free(&m);
+	/* a template with a line end in its whitespace (a multi-line SSE
+	 * event): matched by its plan, never peeked */
+	for (int k = 0; k < 4; k++) {
+		buf_reset(&b);
+		buf_printf(&b, "{\"id\":\"c1\",\r\n\"usage\":{"
+			       "\"completion_tokens\":%d}}", k + 10);
+		ASSERT_EQ(jscan_memo_peek(&m, b.data, b.len), 0);
+		ASSERT_TRUE(memo_exact(&m, b.data, b.len, mpaths, MN) == NULL);
+	}
+	ASSERT_EQ(m.fast, 2);
 	buf_free(&b);
 	jscan_memo_free(&m);
 }
