@@ -732,6 +732,7 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
 #define MEMO_SCALARS 64   /* most scalar values in a template */
 #define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
 #define MEMO_NOPLAN 0xFF  /* jscan_memo_tpl.nplan: no plan yet */
+#define MEMO_PEEK 8       /* most planned values a peek keeps */
 
 /* A field's value in the template. */
 struct memo_field {
@@ -764,8 +765,8 @@ struct memo_put {
 
 /* One allocation, sized to the document: header, then img[nf] (the
  * template's fields, start unset: what every match starts from), the
- * last plan match's values chg[ns] and length changes d[ns + 1] (kept
- * for jscan_parse_memo after jscan_memo_peek), the
+ * last peek's length changes pkd[npk + 1] and values pkchg[npk] (for the
+ * jscan_parse_memo that follows it; npk = min(ns, MEMO_PEEK)), the
  * plan's fix[nf], put[nf] and step[ns], ss[ns] and se[ns] (each scalar
  * value's start and end offset, in document order), f[nf] (each field's
  * value), the document buf[len], and owner[len + 1] (owner[i]: the first
@@ -778,13 +779,14 @@ struct jscan_memo_tpl {
 	uint8_t nfix, nput;    /* entries in fix and put */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
+	uint8_t npk;           /* room for planned values in pkchg */
 	uint32_t size;         /* bytes allocated */
 	struct jscan_field img[];
 };
 
-#define T_CHG(T) ((struct memo_chg *)((T)->img + (T)->nf))
-#define T_D(T) ((long *)(T_CHG(T) + (T)->ns))
-#define T_FIX(T) ((struct memo_fix *)(T_D(T) + (T)->ns + 1))
+#define T_PKD(T) ((long *)((T)->img + (T)->nf))
+#define T_PKCHG(T) ((struct memo_chg *)(T_PKD(T) + (T)->npk + 1))
+#define T_FIX(T) ((struct memo_fix *)(T_PKCHG(T) + (T)->npk))
 #define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
 #define T_STEP(T) ((struct memo_step *)(T_PUT(T) + (T)->nf))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
@@ -795,9 +797,9 @@ struct jscan_memo_tpl {
 
 /* A scalar value of the template that s replaces. */
 struct memo_chg {
-	size_t start, end;  /* the new value's span in s */
-	enum jscan_type type;
-	int escaped;
+	uint32_t start, end; /* the new value's span in s (< 4 GiB) */
+	uint8_t type;        /* enum jscan_type */
+	uint8_t escaped;
 };
 
 /* Length of the common prefix of a[0..n) and b[0..n). */
@@ -848,22 +850,25 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
 	const char *q;
 	if (vs >= n)
 		return -1;
-	c->escaped = 0;
+	int esc = 0;
+	enum jscan_type t;
 	if (s[vs] == '"') {
-		q = str_body(s + vs + 1, s + n, &c->escaped, vc);
+		q = str_body(s + vs + 1, s + n, &esc, vc);
 		if (!q)
 			return -1;
 		q++;
-		c->type = JSCAN_STRING;
+		t = JSCAN_STRING;
 	} else if (s[vs] == '{' || s[vs] == '[') {
 		return -1;
 	} else {
-		q = atom(s + vs, s + n, s[vs], &c->type);
+		q = atom(s + vs, s + n, s[vs], &t);
 		if (!q)
 			return -1;
 	}
-	c->start = vs;
-	c->end = (size_t)(q - s);
+	c->start = (uint32_t)vs;
+	c->end = (uint32_t)(q - s);
+	c->type = (uint8_t)t;
+	c->escaped = (uint8_t)esc;
 	return 0;
 }
 
@@ -924,20 +929,19 @@ JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
  * match replaced) replaced again, every byte between them equal to T's.
  * Each gap is one compare (memo_eq) and each planned value is parsed
  * where it starts, whether or not it changed; nothing is searched. The
- * values and length changes go to T's chg and d (memo_out fills the
- * fields from them). Exact (prefix 0): s[0..n) must be that document.
- * Prefix: the document may end before n, and *len is its length. Returns
- * 0, or -1 otherwise: the general match decides. Exact by the argument
- * above: the bytes outside the planned values are T's, the planned
- * values are valid scalars. */
-JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
-			   size_t n, int prefix, size_t *len)
+ * values go to chg[0..nplan) and the length changes to d[0..nplan]
+ * (memo_out fills the fields from them). Exact (prefix 0): s[0..n) must
+ * be that document. Prefix: the document may end before n, and *len is
+ * its length. Returns 0, or -1 otherwise: the general match decides.
+ * Exact by the argument above: the bytes outside the planned values are
+ * T's, the planned values are valid scalars. */
+JSCAN_INLINE int memo_fast(const struct jscan_memo_tpl *T, const char *s,
+			   size_t n, int prefix, size_t *len,
+			   struct memo_chg *chg, long *d)
 {
 	const char *b = T_BUF(T);
 	const struct memo_step *step = T_STEP(T);
 	const struct vconst vc = VCONST_INIT;
-	struct memo_chg *chg = T_CHG(T);
-	long *d = T_D(T); /* d[i]: length change of plan[0..i) */
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
 	d[0] = 0;
 	for (unsigned i = 0; i < T->nplan; i++) {
@@ -1013,8 +1017,8 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct vconst vc = VCONST_INIT;
 	/* chg[i], d[i]: as memo_out's, in the order found (ascending) */
-	struct memo_chg *chg = T_CHG(T);
-	long *d = T_D(T);
+	struct memo_chg chg[MEMO_SCALARS];
+	long d[MEMO_SCALARS + 1];
 	unsigned nc = 0;
 	uint64_t mark = 0; /* bit k: scalar k replaced */
 	unsigned k = 0;    /* scalars before k are settled */
@@ -1059,7 +1063,8 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	size_t size = sizeof(struct jscan_memo_tpl) +
 		      nf * (sizeof(struct jscan_field) +
 			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
-		      r->n * (sizeof(struct memo_chg) + sizeof(long)) +
+		      (r->n < MEMO_PEEK ? r->n : MEMO_PEEK) *
+			      (sizeof(struct memo_chg) + sizeof(long)) +
 		      sizeof(long) + 8 * r->n +
 		      nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
@@ -1074,6 +1079,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	T->len = (uint16_t)n;
 	T->ns = (uint16_t)r->n;
 	T->nf = (uint16_t)nf;
+	T->npk = (uint8_t)(r->n < MEMO_PEEK ? r->n : MEMO_PEEK);
 	T->nplan = MEMO_NOPLAN;
 	uint16_t *ss = T_SS(T), *se = T_SE(T);
 	memcpy(ss, r->ss, r->n * sizeof(*ss));
@@ -1129,8 +1135,8 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		     const struct jscan_path *paths, struct jscan_field *out,
 		     size_t nfields)
 {
-	if (nfields > JSCAN_MAX_FIELDS)
-		return -1;
+	if (nfields > JSCAN_MAX_FIELDS || n > UINT32_MAX)
+		return -1; /* as jscan_parse */
 	uint32_t stamp = nfields && paths[0].tab.n >= nfields
 				 ? paths[0].tab.stamp
 				 : 0;
@@ -1142,15 +1148,24 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	}
 	int tried = m->tpl && m->paths == paths && m->nfields == nfields &&
 		    m->stamp == stamp;
-	size_t len;
-	/* jscan_memo_peek matched exactly this document: its values are in
-	 * T's chg and d already. */
-	int fast = tried && m->tpl->nplan != MEMO_NOPLAN &&
-		   ((m->peek == s && m->peek_len == n) ||
-		    !memo_fast(m->tpl, s, n, 0, &len));
+	struct jscan_memo_tpl *T = m->tpl;
+	int fast = 0;
+	if (tried && T->nplan != MEMO_NOPLAN) {
+		if (m->peek == s && m->peek_len == n) {
+			/* jscan_memo_peek matched exactly this document:
+			 * its values are kept in T */
+			memo_out(T, s, T_PKCHG(T), T_PKD(T), out, nfields);
+			fast = 1;
+		} else {
+			struct memo_chg chg[MEMO_SCALARS];
+			long d[MEMO_SCALARS + 1];
+			size_t len;
+			fast = !memo_fast(T, s, n, 0, &len, chg, d);
+			if (fast)
+				memo_out(T, s, chg, d, out, nfields);
+		}
+	}
 	m->peek = NULL;
-	if (fast)
-		memo_out(m->tpl, s, T_CHG(m->tpl), T_D(m->tpl), out, nfields);
 	if (fast || (tried && !memo_match(m->tpl, s, n, out, nfields))) {
 		m->fast += (uint64_t)fast;
 		m->matched++;
@@ -1189,8 +1204,9 @@ size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 	struct jscan_memo_tpl *T = m->tpl;
 	size_t len;
 	m->peek = NULL;
-	if (m->skip || !T || !m->paths || T->nplan == MEMO_NOPLAN || T->eol ||
-	    memo_fast(T, s, avail, 1, &len))
+	if (m->skip || !T || !m->paths || T->nplan > T->npk || T->eol ||
+	    avail > UINT32_MAX ||
+	    memo_fast(T, s, avail, 1, &len, T_PKCHG(T), T_PKD(T)))
 		return 0;
 	m->peek = s;
 	m->peek_len = len;

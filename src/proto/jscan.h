@@ -111,7 +111,8 @@ struct jscan_memo {
 };
 
 /* jscan_parse with a per-stream memo: the same contract and the same
- * results (return value, every out field, spans into s). When s equals the
+ * results (return value, every out field, spans into s; documents of
+ * 4 GiB or more refused). When s equals the
  * template except that some scalar values (strings, numbers, literals; not
  * keys) are replaced by other valid scalar values, only those are parsed:
  * s is then valid JSON by construction and its fields are the template's,
@@ -141,7 +142,8 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
  * scanning it (sse_feed's peek). The next
  * jscan_parse_memo of exactly that document (same s and length) reuses
  * the work (kept in m until then: the template is left as it was). 0
- * while the memo backs off or has no plan yet. */
+ * while the memo backs off, has no plan yet or a plan of more than 8
+ * values. */
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail);
 /* Release m's template; m is empty (reusable) afterwards. */
 void jscan_memo_free(struct jscan_memo *m);
