@@ -11,6 +11,8 @@
  * memo (jscan_parse_memo, at the end) compares an event with the stream's
  * template and parses only the values that differ: first those the last
  * match replaced (its plan), searching for others only when that fails.
+ * jscan_memo_peek runs the plan's replay as a prefix of a longer buffer,
+ * for the SSE splitter's look-ahead, and keeps its values for the parse.
  */
 #include "proto/jscan.h"
 
