@@ -76,12 +76,18 @@ void rec_free(struct rec *r)
 
 void rec_reserve_events(struct rec *r, uint32_t n)
 {
-	if (n <= r->cap_events)
-		return;
-	size_t cap = r->cap_events;
-	xgrow((void **)&r->events, &cap, n, sizeof(struct rec_event));
-	r->cap_events = (uint32_t)cap;
-	r->ev_ready = NULL; /* the array may have moved */
+	/* Only an optimisation: where the address space is refused (strict
+	 * overcommit, RLIMIT_AS) a quarter is tried, and so on; below what
+	 * is already there, nothing changes and pushes grow the array. */
+	for (; n > r->cap_events; n /= 4) {
+		void *p = realloc(r->events, (size_t)n * sizeof(struct rec_event));
+		if (p) {
+			r->events = p;
+			r->cap_events = n;
+			r->ev_ready = NULL; /* the array may have moved */
+			return;
+		}
+	}
 }
 
 /* The look-ahead: a stream's event array is written once, 16 bytes per

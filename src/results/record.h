@@ -80,7 +80,8 @@ void rec_init(struct rec *r, uint32_t id);
 void rec_free(struct rec *r);
 /* Room for n events before the first chunk, so that streams up to n
  * chunks never allocate on the per-token path. Only address space: pages
- * are made present as the pushes reach them. */
+ * are made present as the pushes reach them. Where that much address
+ * space is refused, less (n/4, n/16, ...) or none: never fatal. */
 void rec_reserve_events(struct rec *r, uint32_t n);
 /* Append one chunk. Grows geometrically (amortised O(1)). The array's
  * pages are made present a window ahead of the pushes, one madvise call

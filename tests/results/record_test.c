@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -164,8 +166,49 @@ static void test_trim_events(void)
 	rec_free(&r);
 }
 
+/* A reservation the address space cannot hold is cut down, never fatal:
+ * in a child limited to 160 MiB more address space, 64 Mi events (1 GiB)
+ * and 16 Mi (256 MiB) are refused, 4 Mi (64 MiB) taken, and pushes still
+ * work. */
+static void test_reserve_refused(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	TEST_SKIP("ASan reserves its own address space: no RLIMIT_AS");
+#endif
+	pid_t pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		FILE *f = fopen("/proc/self/statm", "r");
+		unsigned long pages = 0;
+		if (!f || fscanf(f, "%lu", &pages) != 1)
+			_exit(3);
+		fclose(f);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)pages *
+						    (rlim_t)sysconf(_SC_PAGESIZE) +
+					    ((rlim_t)160 << 20);
+		if (setrlimit(RLIMIT_AS, &rl))
+			_exit(3);
+		struct rec r;
+		rec_init(&r, 1);
+		rec_reserve_events(&r, 64u << 20);
+		if (r.cap_events != 4u << 20) {
+			fprintf(stderr, "  cap %u\n", r.cap_events);
+			_exit(1);
+		}
+		for (int i = 0; i < 1000; i++)
+			rec_push_event(&r, i, 1, 1);
+		_exit(r.n_events == 1000 && r.events[999].t_ns == 999 ? 0 : 2);
+	}
+	int st = 0;
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
+	TEST_RUN(test_reserve_refused);
 	TEST_RUN(test_push_populates_ahead);
 	TEST_RUN(test_trim_events);
 	TEST_RUN(test_reserve_events);
