@@ -1168,7 +1168,7 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		}
 	}
 	m->peek = NULL;
-	if (fast || (tried && !memo_match(m->tpl, s, n, out, nfields))) {
+	if (fast || (tried && !memo_match(T, s, n, out, nfields))) {
 		m->fast += (uint64_t)fast;
 		m->matched++;
 		m->misses = 0;

@@ -90,7 +90,7 @@ void rec_reserve_events(struct rec *r, uint32_t n)
 	}
 }
 
-/* The look-ahead: a stream's event array is written once, 16 bytes per
+/* Populating ahead: a stream's event array is written once, 16 bytes per
  * token, into pages never touched before, so every 256th push took a
  * page fault; on the 2-core VM the faults were a sixth of the client's
  * CPU in a bulk run (perf, docs/PERFORMANCE.md). When a push reaches a

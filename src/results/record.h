@@ -2,9 +2,11 @@
  *
  * Owns the per-request record: schedule and send times, every streamed chunk
  * with its arrival time and token delta, the server's token counts and the
- * request's single outcome. Written by exactly one worker thread while the
- * request is in flight, read by stats/results after the run. Knows nothing of
- * sockets or JSON. Times are CLOCK_MONOTONIC ns relative to the run's t0.
+ * request's single outcome; and the memory of its event array (reserved as
+ * address space, made present ahead of the pushes, trimmed at the end).
+ * Written by exactly one worker thread while the request is in flight, read
+ * by stats/results after the run. Knows nothing of sockets or JSON. Times
+ * are CLOCK_MONOTONIC ns relative to the run's t0.
  */
 #ifndef INFBENCH_RESULTS_RECORD_H
 #define INFBENCH_RESULTS_RECORD_H
@@ -66,8 +68,8 @@ struct rec {
 	uint32_t n_events;
 	uint32_t cap_events;
 	struct rec_event *events; /* owned */
-	void *ev_ready;           /* events' pages below this are present
-				     (rec_push_event's look-ahead); a hint */
+	void *ev_ready;           /* events' pages below this were made
+				     present (rec_push_event); a hint */
 	char *error;              /* outcome detail, owned, NULL when ok */
 	char *text;               /* generated text when kept, owned */
 	size_t text_len;

@@ -1,4 +1,5 @@
-/* record_test.c - the per-request record: outcomes and token counts. */
+/* record_test.c - the per-request record: outcomes, token counts and the
+ * event array's memory (reserve, populate ahead, trim). */
 #include "results/record.h"
 
 #include <stdint.h>
@@ -88,7 +89,7 @@ static size_t present_pages(const void *a, size_t bytes)
 	return k;
 }
 
-/* The look-ahead: pushes find their pages already present, a window that
+/* Populating ahead: pushes find their pages already present, a window that
  * grows with the stream, never more than about twice what was written;
  * a large reservation stays address space until reached. */
 static void test_push_populates_ahead(void)
