@@ -182,6 +182,35 @@ static void test_chunks_joined(void)
 	ASSERT_EQ(h1_resp_feed(&p, b, 0, &used, &body, &blen), H1_DONE);
 }
 
+/* The whole-chunk loop's edges: sizes of 8 hex digits (taken whole) and
+ * 9 (left to the byte path), upper case, a bare LF after the data, an
+ * extension, a chunk whose CRLF is not there; every split the same. */
+static void test_whole_chunk_edges(void)
+{
+	const char *m = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			"00000003\r\nabc\r\n"
+			"000000003\r\ndef\r\n"
+			"A\r\n0123456789\r\n"
+			"2\r\ngh\n"
+			"1;x\r\ni\r\n"
+			"3\r\njkl\r\n"
+			"0\r\n\r\n";
+	struct got g;
+	all_splits(m, 0, &g);
+	ASSERT_TRUE(g.done && !g.error);
+	buf_append(&g.body, "", 1);
+	ASSERT_STR_EQ(g.body.data, "abcdef0123456789ghijkl");
+	got_free(&g);
+	/* chunk data not followed by CRLF: an error at the same place */
+	const char *bad = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			  "3\r\nabc\r\n3\r\ndefXY3\r\nghi\r\n0\r\n\r\n";
+	all_splits(bad, 0, &g);
+	ASSERT_TRUE(g.error && !g.done);
+	buf_append(&g.body, "", 1);
+	ASSERT_STR_EQ(g.body.data, "abcdef");
+	got_free(&g);
+}
+
 static void test_content_length(void)
 {
 	struct got g;
@@ -351,6 +380,7 @@ int main(void)
 {
 	TEST_RUN(test_chunked_sse);
 	TEST_RUN(test_chunks_joined);
+	TEST_RUN(test_whole_chunk_edges);
 	TEST_RUN(test_content_length);
 	TEST_RUN(test_close_delimited);
 	TEST_RUN(test_connection_close_and_bare_lf);
