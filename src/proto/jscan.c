@@ -751,8 +751,9 @@ struct memo_field {
  * and how each present field follows from their replacements: a field
  * that is no planned scalar moves by the length changes of the planned
  * scalars before it, d[c0], and a container's length changes by those
- * inside it, d[c1] - d[c0] (fix); a planned scalar takes the new value,
- * chg[pi] (put). Every match fills its fields this way (memo_out). */
+ * inside it, d[c1] - d[c0] (fix: the scalars first, whose length does
+ * not change); a planned scalar takes the new value, chg[pi] (put).
+ * Every match fills its fields this way (memo_out). */
 struct memo_step {
 	uint16_t ss, se;    /* a planned scalar's span in the template */
 };
@@ -779,6 +780,8 @@ struct jscan_memo_tpl {
 	uint8_t nplan;         /* scalars the last match replaced, or
 				  MEMO_NOPLAN */
 	uint8_t nfix, nput;    /* entries in fix and put */
+	uint8_t nfixs;         /* fix[0..nfixs): scalars (only their start
+				  moves); the rest containers */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
 	uint8_t npk;           /* room for planned values in pkchg */
@@ -877,6 +880,19 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
 /* a[0..n) == b[0..n): short gaps inline, long ones by memcmp. */
 JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
 {
+#ifdef JSCAN_SSE2
+	if (n - 16 <= 16) { /* 16..32 bytes: two overlapping compares */
+		__m128i x = _mm_xor_si128(
+			_mm_loadu_si128((const __m128i *)a),
+			_mm_loadu_si128((const __m128i *)b));
+		__m128i y = _mm_xor_si128(
+			_mm_loadu_si128((const __m128i *)(a + n - 16)),
+			_mm_loadu_si128((const __m128i *)(b + n - 16)));
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(
+			       _mm_or_si128(x, y), _mm_setzero_si128())) ==
+		       0xFFFF;
+	}
+#endif
 	return n <= 32 ? key_eq(a, b, n) : !memcmp(a, b, n);
 }
 
@@ -891,9 +907,17 @@ JSCAN_INLINE void memo_copy(struct jscan_field *out,
 	const char *a = (const char *)img;
 	char *b = (char *)out;
 	size_t n = nf * sizeof(*out), i = 0;
-	for (; i + 16 <= n; i += 16)
+	for (; i + 32 <= n; i += 32) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(a + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(a + i + 16));
+		_mm_storeu_si128((__m128i *)(b + i), x);
+		_mm_storeu_si128((__m128i *)(b + i + 16), y);
+	}
+	if (i + 16 <= n) {
 		_mm_storeu_si128((__m128i *)(b + i),
 				 _mm_loadu_si128((const __m128i *)(a + i)));
+		i += 16;
+	}
 	if (i < n) /* n is a multiple of 8 */
 		memcpy(b + i, a + i, 8);
 #else
@@ -910,20 +934,25 @@ JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
 	memo_copy(out, T->img, nf);
 	const struct memo_fix *fix = T_FIX(T);
 	const struct memo_put *put = T_PUT(T);
-	for (unsigned i = 0; i < T->nfix; i++) {
+	/* counts in locals: the stores through out may alias T */
+	unsigned i = 0, nfixs = T->nfixs, nfix = T->nfix, nput = T->nput;
+	for (; i < nfixs; i++)
+		out[fix[i].x].start = s + fix[i].off + d[fix[i].c0];
+	for (; i < nfix; i++) {
 		const struct memo_fix *x = &fix[i];
 		struct jscan_field *o = &out[x->x];
-		o->start = s + x->off + d[x->c0];
-		o->len = (size_t)((long)o->len + d[x->c1] - d[x->c0]);
+		long d0 = d[x->c0];
+		o->start = s + x->off + d0;
+		o->len = (uint32_t)((long)o->len + d[x->c1] - d0);
 	}
-	for (unsigned i = 0; i < T->nput; i++) {
+	for (i = 0; i < nput; i++) {
 		const struct memo_chg *c = &chg[put[i].pi];
 		struct jscan_field *o = &out[put[i].x];
-		int str = c->type == JSCAN_STRING;
+		uint32_t str = c->type == JSCAN_STRING;
 		o->type = c->type;
 		o->escaped = c->escaped;
 		o->start = s + c->start + str;
-		o->len = c->end - c->start - 2 * (size_t)str;
+		o->len = c->end - c->start - 2 * str;
 	}
 }
 
@@ -945,21 +974,41 @@ JSCAN_INLINE int memo_fast(const struct jscan_memo_tpl *T, const char *s,
 	const struct memo_step *step = T_STEP(T);
 	const struct vconst vc = VCONST_INIT;
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
+	size_t tlen = T->len;
+	unsigned nplan = T->nplan;
+	long dd = 0;
 	d[0] = 0;
-	for (unsigned i = 0; i < T->nplan; i++) {
-		const struct memo_step *st = &step[i];
-		size_t gap = st->ss - op;
+	for (unsigned i = 0; i < nplan; i++) {
+		size_t ss = step[i].ss, se = step[i].se;
+		size_t gap = ss - op;
 		if (n - np < gap || !memo_eq(s + np, b + op, gap))
 			return -1;
 		np += gap;
 		struct memo_chg *c = &chg[i];
-		if (memo_value(s, n, np, c, &vc))
-			return -1;
-		d[i + 1] = d[i] + (long)(c->end - np) - (long)(st->se - st->ss);
-		np = c->end;
-		op = st->se;
+		size_t ve;
+		/* A positive integer of up to 18 digits where T has a byte
+		 * after the value (one that ends a value: a comma, bracket
+		 * or space): its digits here; the compare of the bytes
+		 * after it rejects a fraction or an exponent. */
+		const char *q;
+		if (se < tlen && np < n && (unsigned)(s[np] - '1') < 9 &&
+		    (q = skip_digits(s + np + 1, s + n)) - (s + np) < 19) {
+			ve = (size_t)(q - s);
+			c->type = JSCAN_INT;
+			c->escaped = 0;
+			c->start = (uint32_t)np;
+			c->end = (uint32_t)ve;
+		} else {
+			if (memo_value(s, n, np, c, &vc))
+				return -1;
+			ve = c->end;
+		}
+		dd += (long)(ve - np) - (long)(se - ss);
+		d[i + 1] = dd;
+		np = ve;
+		op = se;
 	}
-	size_t tail = (size_t)T->len - op;
+	size_t tail = tlen - op;
 	if ((prefix ? n - np < tail : n - np != tail) ||
 	    !memo_eq(s + np, b + op, tail))
 		return -1;
@@ -983,27 +1032,34 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 	struct memo_fix *fix = T_FIX(T);
 	struct memo_put *put = T_PUT(T);
 	T->nfix = T->nput = 0;
-	for (unsigned x = 0; x < T->nf; x++) {
-		const struct memo_field *mf = &f[x];
-		if (mf->type == JSCAN_ABSENT)
-			continue;
-		int box = mf->sidx == MEMO_NONE;
-		unsigned k0 = box ? mf->k0 : mf->sidx;
-		unsigned k1 = box ? mf->k1 : mf->sidx;
-		uint64_t below0 = k0 >= 64 ? mark : mark & ((1ull << k0) - 1);
-		uint64_t below1 = k1 >= 64 ? mark : mark & ((1ull << k1) - 1);
-		unsigned c0 = (unsigned)__builtin_popcountll(below0);
-		if (!box && (mark >> k0 & 1)) {
-			put[T->nput].x = (uint8_t)x;
-			put[T->nput].pi = (uint8_t)c0;
-			T->nput++;
-		} else {
-			struct memo_fix *fx = &fix[T->nfix++];
-			fx->x = (uint8_t)x;
-			fx->c0 = (uint8_t)c0;
-			fx->c1 = (uint8_t)__builtin_popcountll(below1);
-			fx->off = mf->off;
+	/* two passes: the scalars' fix entries first, then the boxes' */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned x = 0; x < T->nf; x++) {
+			const struct memo_field *mf = &f[x];
+			int box = mf->sidx == MEMO_NONE;
+			if (mf->type == JSCAN_ABSENT || box != pass)
+				continue;
+			unsigned k0 = box ? mf->k0 : mf->sidx;
+			unsigned k1 = box ? mf->k1 : mf->sidx;
+			uint64_t below0 = k0 >= 64 ? mark
+						   : mark & ((1ull << k0) - 1);
+			uint64_t below1 = k1 >= 64 ? mark
+						   : mark & ((1ull << k1) - 1);
+			unsigned c0 = (unsigned)__builtin_popcountll(below0);
+			if (!box && (mark >> k0 & 1)) {
+				put[T->nput].x = (uint8_t)x;
+				put[T->nput].pi = (uint8_t)c0;
+				T->nput++;
+			} else {
+				struct memo_fix *fx = &fix[T->nfix++];
+				fx->x = (uint8_t)x;
+				fx->c0 = (uint8_t)c0;
+				fx->c1 = (uint8_t)__builtin_popcountll(below1);
+				fx->off = mf->off;
+			}
 		}
+		if (!pass)
+			T->nfixs = T->nfix;
 	}
 }
 

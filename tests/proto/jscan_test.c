@@ -689,6 +689,54 @@ static void test_memo_streams(void)
 	mstream_free(ms);
 }
 
+/* A planned integer (the fast path reads its digits and lets the bytes
+ * after it reject a fraction or exponent) turned into every other number
+ * form, valid or not, at the end of the document and before a comma and
+ * a space; a plain integer between each so the plan stays. Also checks
+ * the integers were matched by the plan. */
+static void test_memo_numbers(void)
+{
+	memo_tables();
+	static const char *forms[] = {
+		"12.5", "12e3", "12E+3", "1.", "1e", "123456789012345678",
+		"1234567890123456789", "12345678901234567890", "0", "-5",
+		"-0", "01", "00", "0.5", "9", "1x", "1-", "+1", "1.5e-3",
+		"\"7\"", "null", "true", "18446744073709551616",
+	};
+	static const char *shapes[] = {
+		"{\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":%s}}",
+		"{\"usage\":{\"completion_tokens\":%s,\"prompt_tokens\":8}}",
+		"{\"usage\":{\"completion_tokens\":%s ,\"prompt_tokens\":8}}",
+		"{\"usage\":{\"completion_tokens\":%s}\t}",
+	};
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		struct mstream *ms = calloc(1, sizeof(*ms));
+		int k = 1;
+		for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+			char v[32];
+			for (int w = 0; w < 3; w++) { /* plain, plan kept */
+				snprintf(v, sizeof(v), "%d", k++);
+				buf_reset(&b);
+				buf_printf(&b, shapes[s], v);
+				mstream_check(ms, b.data, b.len, "int");
+			}
+			buf_reset(&b);
+			buf_printf(&b, shapes[s], forms[f]);
+			mstream_check(ms, b.data, b.len, forms[f]);
+		}
+		/* The ints between the forms: each a new value of the one
+		 * planned scalar, all but those right after a form (the
+		 * plan may have changed) matched by the plan. */
+		if (ms->a.fast < 23 * 2)
+			TEST_FAIL_("shape %zu: %llu events matched by the plan",
+				   s, (unsigned long long)ms->a.fast);
+		mstream_free(ms);
+	}
+	buf_free(&b);
+}
+
 /* A valid base, then every one-byte change of it (valid or not), every
  * truncation, and the base again after each. */
 static void test_memo_every_offset(void)
@@ -986,6 +1034,7 @@ int main(void)
 	TEST_RUN(test_keys_agree);
 	TEST_RUN(test_table_variants);
 	TEST_RUN(test_memo_streams);
+	TEST_RUN(test_memo_numbers);
 	TEST_RUN(test_memo_every_offset);
 	TEST_RUN(test_memo_random_documents);
 	TEST_RUN(test_memo_limits);
