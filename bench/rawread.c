@@ -2,7 +2,7 @@
  *
  * Opens STREAMS connections to a server, sends one streaming completions
  * request on each (Connection: close), then reads with epoll into one
- * 256 KiB buffer (infbench's read size, so both pay the same syscalls) and
+ * 1 MiB buffer (infbench's read size, so both pay the same syscalls) and
  * counts "data:" lines, nothing else: no HTTP parsing, no JSON, no
  * timestamps. Prints events, wall seconds and CPU seconds as JSON on
  * stdout. make bench runs it beside `infbench run` on the same server.
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 		fds[i] = carry[i];
 		carry[i] = 0;
 	}
-	static char buf[1 << 18]; /* infbench reads as much (NAT_RBUF) */
+	static char buf[1 << 20]; /* infbench reads as much (NAT_RBUF) */
 	long events = 0;
 	int open = streams;
 	while (open > 0) {

@@ -30,7 +30,7 @@
 #include "net/client_int.h"
 #include "net/h1resp.h"
 
-#define NAT_RBUF (256u << 10)    /* one recv's worth, shared per client */
+#define NAT_RBUF (1u << 20)      /* one recv's worth, shared per client */
 #define NAT_MAX_TARGETS 16       /* distinct URLs per client */
 #define NAT_MAX_ADDRS 4          /* resolved addresses tried per origin */
 #define NAT_HEAD_MAX (64u << 10) /* bytes of one request head */
