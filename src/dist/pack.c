@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "core/xmalloc.h"
 
 #define PACK_ORDER 0x01020304u
@@ -69,11 +70,16 @@ void pack_recs(struct pack_w *w, const struct rec *recs, size_t n)
 		pack_i64(w, r->t_send_ns);
 		pack_i64(w, r->t_first_byte_ns);
 		pack_i64(w, r->t_done_ns);
-		for (uint32_t k = 0; k < r->n_events; k++) {
-			pack_i64(w, r->events[k].t_ns);
-			pack_u32(w, (uint32_t)r->events[k].tokens);
-			pack_u32(w, r->events[k].text_bytes);
+		struct rec_evcur c;
+		struct rec_event e;
+		uint32_t k = 0;
+		rec_ev_begin(r, &c);
+		for (; k < r->n_events && rec_ev_next(&c, &e); k++) {
+			pack_i64(w, e.t_ns);
+			pack_u32(w, (uint32_t)e.tokens);
+			pack_u32(w, e.has_text);
 		}
+		ASSERT(k == r->n_events); /* the slots hold n_events events */
 		pack_str(w, r->error, r->error ? strlen(r->error) : 0);
 		pack_str(w, r->text, r->text_len);
 	}
@@ -173,16 +179,13 @@ int unpack_recs(struct pack_r *r, struct rec **out, size_t *nout)
 			got++;
 			goto bad;
 		}
-		if (ne) {
-			x->events = xmalloc(ne * sizeof(*x->events));
-			x->cap_events = ne;
-		}
+		if (ne)
+			rec_reserve_events(x, ne);
 		for (uint32_t k = 0; k < ne; k++) {
-			x->events[k].t_ns = unpack_i64(r);
-			x->events[k].tokens = (int32_t)unpack_u32(r);
-			x->events[k].text_bytes = unpack_u32(r);
+			int64_t t = unpack_i64(r);
+			int32_t tok = (int32_t)unpack_u32(r);
+			rec_push_event(x, t, tok, unpack_u32(r));
 		}
-		x->n_events = ne;
 		size_t el;
 		x->error = unpack_str(r, &el);
 		x->text = unpack_str(r, &x->text_len);

@@ -168,10 +168,12 @@ static json_t *request_to_json(const struct rec *r, const struct summary_req *q,
 	if (chunks) {
 		json_t *t = json_array(), *k = json_array();
 		int64_t base = r->t_send_ns >= 0 ? r->t_send_ns : 0;
-		for (uint32_t i = 0; i < r->n_events; i++) {
-			json_array_append_new(
-				t, json_real(rel_s(r->events[i].t_ns - base)));
-			json_array_append_new(k, json_integer(r->events[i].tokens));
+		struct rec_evcur c;
+		struct rec_event e;
+		rec_ev_begin(r, &c);
+		while (rec_ev_next(&c, &e)) {
+			json_array_append_new(t, json_real(rel_s(e.t_ns - base)));
+			json_array_append_new(k, json_integer(e.tokens));
 		}
 		json_object_set_new(o, "chunk_t", t);
 		json_object_set_new(o, "chunk_tokens", k);
@@ -219,9 +221,17 @@ json_t *results_json_build(const struct summary *s, const struct rec *reqs,
 		json_array_append_new(outl, json_integer(q->ok ? q->out_tokens : 0));
 		json_array_append_new(tt, json_real(q->ok ? q->ttft_s : 0));
 		json_t *g = json_array();
-		for (uint32_t k = 1; q->ok && k < r->n_events; k++)
-			json_array_append_new(g, json_real(rel_s(
-				r->events[k].t_ns - r->events[k - 1].t_ns)));
+		struct rec_evcur c;
+		struct rec_event e;
+		rec_ev_begin(r, &c);
+		if (q->ok && rec_ev_next(&c, &e)) {
+			int64_t prev = e.t_ns;
+			while (rec_ev_next(&c, &e)) {
+				json_array_append_new(
+					g, json_real(rel_s(e.t_ns - prev)));
+				prev = e.t_ns;
+			}
+		}
 		json_array_append_new(itls, g);
 		json_array_append_new(lat, json_real(q->ok ? q->e2el_s : 0));
 		json_array_append_new(st, jtime(r->t_send_ns));

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/assert.h"
 #include "core/xmalloc.h"
 
 static const char *const outcome_names[REC__COUNT] = {
@@ -65,58 +66,69 @@ void rec_free(struct rec *r)
 {
 	if (!r)
 		return;
-	free(r->events);
+	free(r->ev);
 	free(r->error);
 	free(r->text);
-	r->events = NULL;
+	r->ev = NULL;
 	r->error = NULL;
 	r->text = NULL;
-	r->n_events = r->cap_events = 0;
+	r->n_events = r->n_slots = r->cap_slots = 0;
+	r->ev_ready = NULL;
 }
 
 void rec_reserve_events(struct rec *r, uint32_t n)
 {
-	/* Only an optimisation: where the address space is refused (strict
+	/* n events, one of them escaped (4 slots): n + 4 slots. Only an
+	 * optimisation: where the address space is refused (strict
 	 * overcommit, RLIMIT_AS) a quarter is tried, and so on; below what
 	 * is already there, nothing changes and pushes grow the array. */
-	for (; n > r->cap_events; n /= 4) {
-		void *p = realloc(r->events, (size_t)n * sizeof(struct rec_event));
+	uint64_t want = (uint64_t)n + REC_EV_ESCAPE_SLOTS;
+	if (want > UINT32_MAX)
+		want = UINT32_MAX;
+	for (; want > r->cap_slots; want /= 4) {
+		void *p = realloc(r->ev, (size_t)want * sizeof(*r->ev));
 		if (p) {
-			r->events = p;
-			r->cap_events = n;
+			r->ev = p;
+			r->cap_slots = (uint32_t)want;
 			r->ev_ready = NULL; /* the array may have moved */
 			return;
 		}
 	}
 }
 
-/* Populating ahead: a stream's event array is written once, 16 bytes per
- * token, into pages never touched before, so every 256th push took a
- * page fault; on the 2-core VM the faults were a sixth of the client's
- * CPU in a bulk run (perf, docs/PERFORMANCE.md). When a push reaches a
- * page not yet made present, the pages from there on are populated in
- * one madvise(MADV_POPULATE_WRITE) call (Linux 5.14; it changes no
- * byte), a window that grows with the stream (as much as it has used,
- * 4 KiB to 256 KiB) and never passes the array's end: at most about
- * twice what the stream has written is ever made present. Purely a
- * hint: where the call fails the pages fault in as before. */
+/* Populating ahead: a stream's slots are written once, 4 bytes per token,
+ * into pages never touched before, so every 1024th push would take a page
+ * fault (with 16-byte events, every 256th was one: on the 2-core VM the
+ * faults were a sixth of the client's CPU in a bulk run, perf,
+ * docs/PERFORMANCE.md). When a push reaches a page not yet made present,
+ * the pages from there on are populated in one madvise(MADV_POPULATE_WRITE)
+ * call (Linux 5.14; it changes no byte), a window that grows with the
+ * stream (as much as it has used, 4 KiB to 256 KiB, and at least the slots
+ * being written) and never passes the array's end: at most about twice
+ * what the stream has written is ever made present. Purely a hint: where
+ * the call fails the pages fault in as before. */
 #define REC_AHEAD_MIN ((size_t)4 << 10)
 #define REC_AHEAD_MAX ((size_t)256 << 10)
 
 static atomic_int ahead_off; /* the kernel has no MADV_POPULATE_WRITE */
 
-static void populate(struct rec *r, const struct rec_event *e)
+/* Make present the pages from slot p (about to be written, with the k-1
+ * after it) a window ahead; moves r->ev_ready. */
+static void populate(struct rec *r, const uint32_t *p, uint32_t k)
 {
 	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = (uintptr_t)e & ~(pg - 1);
-	uintptr_t end = ((uintptr_t)(r->events + r->cap_events) + pg - 1) &
+	uintptr_t lo = (uintptr_t)p & ~(pg - 1);
+	uintptr_t end = ((uintptr_t)(r->ev + r->cap_slots) + pg - 1) &
 			~(pg - 1);
-	size_t used = (size_t)(e - r->events) * sizeof(*e);
+	uintptr_t need = ((uintptr_t)(p + k) + pg - 1) & ~(pg - 1);
+	size_t used = (size_t)(p - r->ev) * sizeof(*p);
 	size_t win = used < REC_AHEAD_MIN   ? REC_AHEAD_MIN
 		     : used > REC_AHEAD_MAX ? REC_AHEAD_MAX
 					    : used;
 	uintptr_t hi = end - lo > win ? lo + ((win + pg - 1) & ~(pg - 1))
 				      : end;
+	if (hi < need)
+		hi = need; /* an escape across a page boundary */
 	r->ev_ready = (void *)hi;
 	if (atomic_load_explicit(&ahead_off, memory_order_relaxed))
 		return;
@@ -128,48 +140,92 @@ static void populate(struct rec *r, const struct rec_event *e)
 	atomic_store_explicit(&ahead_off, 1, memory_order_relaxed);
 }
 
+/* Everything but a normal event with room: the first event, an escape,
+ * and growth. */
+static __attribute__((noinline)) void push_slow(struct rec *r, int64_t t_ns,
+						int32_t tokens,
+						uint32_t text_bytes)
+{
+	uint64_t dt = (uint64_t)t_ns - (uint64_t)r->t_last_ev_ns;
+	uint32_t code = (uint32_t)tokens + 1u;
+	uint32_t text = text_bytes > 0 ? REC_EV_TEXT : 0;
+	int esc = r->n_events == 0 || dt > REC_EV_DT_MASK || code >= REC_EV_ESCAPE;
+	uint32_t k = esc ? REC_EV_ESCAPE_SLOTS : 1;
+	if (r->cap_slots - r->n_slots < k) {
+		size_t cap = r->cap_slots;
+		ASSERT((uint64_t)r->n_slots + k <= UINT32_MAX);
+		xgrow((void **)&r->ev, &cap, (size_t)r->n_slots + k,
+		      sizeof(*r->ev));
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		r->cap_slots = (uint32_t)cap;
+		r->ev_ready = NULL;
+	}
+	uint32_t *p = &r->ev[r->n_slots];
+	if ((uintptr_t)(p + k) > (uintptr_t)r->ev_ready)
+		populate(r, p, k);
+	if (esc) {
+		p[0] = REC_EV_ESCAPE << REC_EV_CODE_SHIFT | text;
+		p[1] = (uint32_t)(uint64_t)t_ns;
+		p[2] = (uint32_t)((uint64_t)t_ns >> 32);
+		p[3] = (uint32_t)tokens;
+	} else {
+		p[0] = (uint32_t)dt | text | code << REC_EV_CODE_SHIFT;
+	}
+	if (r->n_events == 0)
+		r->t_first_ev_ns = t_ns;
+	r->n_slots += k;
+	r->n_events++;
+	r->t_last_ev_ns = t_ns;
+}
+
 void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
 		    uint32_t text_bytes)
 {
-	if (r->n_events == r->cap_events) {
-		size_t cap = r->cap_events;
-		xgrow((void **)&r->events, &cap, (size_t)r->n_events + 1,
-		      sizeof(struct rec_event));
-		r->cap_events = (uint32_t)cap;
-		r->ev_ready = NULL;
+	uint64_t dt = (uint64_t)t_ns - (uint64_t)r->t_last_ev_ns;
+	uint32_t code = (uint32_t)tokens + 1u; /* -1..5: 0..6 */
+	/* room, and not the first event (n_slots 0 wraps to the largest) */
+	if (__builtin_expect(r->n_slots - 1u < r->cap_slots - 1u, 1) &&
+	    /* 0 <= dt < 2^28 and code < 7, in one test */
+	    __builtin_expect(((dt >> REC_EV_DT_BITS) |
+			      (((uint64_t)code + 1) >> 3)) == 0, 1)) {
+		uint32_t *p = &r->ev[r->n_slots];
+		if ((uintptr_t)(p + 1) > (uintptr_t)r->ev_ready)
+			populate(r, p, 1);
+		*p = (uint32_t)dt | (text_bytes > 0 ? REC_EV_TEXT : 0) |
+		     code << REC_EV_CODE_SHIFT;
+		r->n_slots++;
+		r->n_events++;
+		r->t_last_ev_ns = t_ns;
+		return;
 	}
-	struct rec_event *e = &r->events[r->n_events++];
-	if ((uintptr_t)(e + 1) > (uintptr_t)r->ev_ready)
-		populate(r, e);
-	e->t_ns = t_ns;
-	e->tokens = tokens;
-	e->text_bytes = text_bytes;
+	push_slow(r, t_ns, tokens, text_bytes);
 }
 
 void rec_trim_events(struct rec *r)
 {
-	size_t n = r->n_events, cap = r->cap_events;
-	if (cap - n < 1024 || cap - n < cap / 8)
-		return; /* too little to give back */
+	size_t n = r->n_slots, cap = r->cap_slots;
+	if (cap - n < 4096 || cap - n < cap / 8)
+		return; /* too little to give back (under 16 KiB or 1/8) */
 	/* A large reservation is a mapping of its own, which a shrinking
 	 * realloc keeps: what fits in 64 KiB moves to the heap instead (the
 	 * process has at most vm.max_map_count mappings). */
-	size_t bytes = n * sizeof(struct rec_event);
-	struct rec_event *e;
+	size_t bytes = n * sizeof(*r->ev);
+	uint32_t *e;
 	if (bytes < ((size_t)64 << 10)) {
 		e = n ? malloc(bytes) : NULL;
 		if (n && !e)
 			return; /* keeps the larger array */
 		if (n)
-			memcpy(e, r->events, bytes);
-		free(r->events);
+			memcpy(e, r->ev, bytes);
+		free(r->ev);
 	} else {
-		e = realloc(r->events, bytes);
+		e = realloc(r->ev, bytes);
 		if (!e)
 			return;
 	}
-	r->events = e;
-	r->cap_events = (uint32_t)n;
+	r->ev = e;
+	r->cap_slots = (uint32_t)n;
 	r->ev_ready = NULL;
 }
 
@@ -194,12 +250,15 @@ int32_t rec_out_tokens(const struct rec *r, int32_t tokenizer_count,
 	}
 	int exact = r->n_events > 0;
 	int64_t sum = 0, with_text = 0;
-	for (uint32_t i = 0; i < r->n_events; i++) {
-		if (r->events[i].tokens < 0)
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(r, &c);
+	while (rec_ev_next(&c, &e)) {
+		if (e.tokens < 0)
 			exact = 0;
 		else
-			sum += r->events[i].tokens;
-		if (r->events[i].text_bytes > 0 || r->events[i].tokens > 0)
+			sum += e.tokens;
+		if (e.has_text || e.tokens > 0)
 			with_text++;
 	}
 	if (exact && sum > 0) {

@@ -1,12 +1,13 @@
 /* record.h - one request's measured life, as the client saw it.
  *
  * Owns the per-request record: schedule and send times, every streamed chunk
- * with its arrival time and token delta, the server's token counts and the
- * request's single outcome; and the memory of its event array (reserved as
- * address space, made present ahead of the pushes, trimmed at the end).
- * Written by exactly one worker thread while the request is in flight, read
- * by stats/results after the run. Knows nothing of sockets or JSON. Times
- * are CLOCK_MONOTONIC ns relative to the run's t0.
+ * with its arrival time, token delta and whether it carried text (packed,
+ * 4 bytes per chunk in the common case: rec_ev_next decodes), the server's
+ * token counts and the request's single outcome; and the memory of its
+ * event slots (reserved as address space, made present ahead of the pushes,
+ * trimmed at the end). Written by exactly one worker thread while the
+ * request is in flight, read by stats/results after the run. Knows nothing
+ * of sockets or JSON. Times are CLOCK_MONOTONIC ns relative to the run's t0.
  */
 #ifndef INFBENCH_RESULTS_RECORD_H
 #define INFBENCH_RESULTS_RECORD_H
@@ -45,12 +46,28 @@ enum rec_count_src {
 };
 const char *rec_count_src_name(enum rec_count_src s);
 
-/* One streamed chunk that carried a choice (vLLM's "event"). */
+/* One streamed chunk that carried a choice (vLLM's "event"), as decoded
+ * by rec_ev_next. Its stored form is packed (below). */
 struct rec_event {
-	int64_t t_ns;   /* when its bytes were read, relative to t0 */
-	int32_t tokens; /* exact token delta, or -1 when the API does not say */
-	uint32_t text_bytes; /* bytes of generated text (content + reasoning) */
+	int64_t t_ns;      /* when its bytes were read, relative to t0 */
+	int32_t tokens;    /* exact token delta, or -1 when the API does not say */
+	uint32_t has_text; /* 1 when it carried generated text (content or
+			      reasoning), else 0 */
 };
+
+/* Stored form: an array of uint32 slots. A normal event is one slot:
+ * bits 0..27 the time since the previous event (ns, < 2^28: 268 ms),
+ * bit 28 has_text, bits 29..31 tokens + 1 (tokens -1..5: codes 0..6).
+ * Code 7 is an escape: dt bits 0, bit 28 has_text, then 3 slots: t_ns low
+ * 32 bits, t_ns high 32 bits, tokens. A request's first event is always an
+ * escape, as is one with a time step outside [0, 2^28) or a delta outside
+ * -1..5. So an event costs 4 bytes, or 16 bytes where escaped. */
+#define REC_EV_DT_BITS 28
+#define REC_EV_DT_MASK ((1u << REC_EV_DT_BITS) - 1)
+#define REC_EV_TEXT (1u << REC_EV_DT_BITS)
+#define REC_EV_CODE_SHIFT 29
+#define REC_EV_ESCAPE 7u   /* the code of an escape */
+#define REC_EV_ESCAPE_SLOTS 4 /* slots of an escaped event */
 
 struct rec {
 	uint32_t id;
@@ -65,29 +82,75 @@ struct rec {
 	int64_t t_send_ns;       /* just before the request is written; -1 */
 	int64_t t_first_byte_ns; /* first response byte; -1 */
 	int64_t t_done_ns;       /* stream end or failure; -1 */
-	uint32_t n_events;
-	uint32_t cap_events;
-	struct rec_event *events; /* owned */
-	void *ev_ready;           /* events' pages below this were made
+	uint32_t n_events;        /* events pushed */
+	uint32_t n_slots;         /* slots of ev in use */
+	uint32_t cap_slots;       /* slots of ev allocated */
+	uint32_t *ev;             /* owned; the packed events (above) */
+	void *ev_ready;           /* ev's pages below this were made
 				     present (rec_push_event); a hint */
+	int64_t t_first_ev_ns;    /* the first event's time; n_events > 0 */
+	int64_t t_last_ev_ns;     /* the last event's time; n_events > 0 */
 	char *error;              /* outcome detail, owned, NULL when ok */
 	char *text;               /* generated text when kept, owned */
 	size_t text_len;
 	int32_t worker;           /* worker thread that ran it */
 };
 
+/* A reading position in a record's events: rec_ev_begin, then
+ * rec_ev_next until it returns 0. Valid while the record is not pushed to,
+ * trimmed or freed. */
+struct rec_evcur {
+	const uint32_t *p, *end;
+	int64_t t; /* the last decoded event's time */
+};
+
+static inline void rec_ev_begin(const struct rec *r, struct rec_evcur *c)
+{
+	c->p = r->ev;
+	c->end = r->ev ? r->ev + r->n_slots : r->ev;
+	c->t = 0;
+}
+
+/* The next event into *e: 1, or 0 at the end. An escape cut short by the
+ * end of the slots ends the events there (nothing past end is read). */
+static inline int rec_ev_next(struct rec_evcur *c, struct rec_event *e)
+{
+	if (c->p >= c->end)
+		return 0;
+	uint32_t w = c->p[0], code = w >> REC_EV_CODE_SHIFT;
+	if (__builtin_expect(code != REC_EV_ESCAPE, 1)) {
+		c->t = (int64_t)((uint64_t)c->t + (w & REC_EV_DT_MASK));
+		e->tokens = (int32_t)code - 1;
+		c->p++;
+	} else {
+		if (c->end - c->p < REC_EV_ESCAPE_SLOTS) {
+			c->p = c->end;
+			return 0;
+		}
+		c->t = (int64_t)((uint64_t)c->p[1] | (uint64_t)c->p[2] << 32);
+		e->tokens = (int32_t)c->p[3];
+		c->p += REC_EV_ESCAPE_SLOTS;
+	}
+	e->t_ns = c->t;
+	e->has_text = w >> REC_EV_DT_BITS & 1;
+	return 1;
+}
+
 /* Zero a record and set the "unknown" sentinels. */
 void rec_init(struct rec *r, uint32_t id);
-/* Free what the record owns (events, error, text); r itself is not freed. */
+/* Free what the record owns (ev, error, text); r itself is not freed. */
 void rec_free(struct rec *r);
-/* Room for n events before the first chunk, so that streams up to n
- * chunks never allocate on the per-token path. Only address space: pages
- * are made present as the pushes reach them. Where that much address
- * space is refused, less (n/4, n/16, ...) or none: never fatal. */
+/* Room for n events before the first chunk (n + 4 slots: a stream of n
+ * events with one escape), so that such streams never allocate on the
+ * per-token path. Only address space: pages are made present as the
+ * pushes reach them. Where that much address space is refused, less
+ * (a quarter, a sixteenth, ...) or none: never fatal. */
 void rec_reserve_events(struct rec *r, uint32_t n);
-/* Append one chunk. Grows geometrically (amortised O(1)). The array's
+/* Append one chunk: its time, token delta (-1 unknown) and text byte count
+ * (only text_bytes > 0 is kept). One slot, or four where escaped (see the
+ * stored form above). Grows geometrically (amortised O(1)). The slots'
  * pages are made present a window ahead of the pushes, one madvise call
- * instead of one page fault per 256 events. */
+ * instead of one page fault per 1024 events. */
 void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
 		    uint32_t text_bytes);
 /* Give back the reserved room a finished stream did not use (when it is

@@ -16,8 +16,11 @@ static int cmp_d(const void *a, const void *b)
 /* Are all of r's chunk counts known? */
 static int exact_counts(const struct rec *r)
 {
-	for (uint32_t i = 0; i < r->n_events; i++)
-		if (r->events[i].tokens < 0)
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(r, &c);
+	while (rec_ev_next(&c, &e))
+		if (e.tokens < 0)
 			return 0;
 	return 1;
 }
@@ -41,15 +44,19 @@ int requeue_check(const struct rec *recs, size_t n, int32_t period_tok,
 				out->n_unknown++;
 			continue;
 		}
-		int64_t cum = r->events[0].tokens;
+		struct rec_evcur c;
+		struct rec_event e;
+		rec_ev_begin(r, &c);
+		if (!rec_ev_next(&c, &e))
+			continue;
+		int64_t cum = e.tokens, prev = e.t_ns;
 		size_t crossed = 0;
-		for (uint32_t k = 1; k < r->n_events; k++) {
-			const struct rec_event *e = &r->events[k];
-			double gap = (double)(e->t_ns - r->events[k - 1].t_ns) /
-				     1e9;
+		while (rec_ev_next(&c, &e)) {
+			double gap = (double)(e.t_ns - prev) / 1e9;
+			prev = e.t_ns;
 			int64_t before = cum;
-			cum += e->tokens;
-			if (e->tokens <= 0)
+			cum += e.tokens;
+			if (e.tokens <= 0)
 				continue;
 			/* e holds tokens before+1 .. cum (1-based); the
 			 * first token of pass k+1 is k*P+1, so e starts a
@@ -66,7 +73,7 @@ int requeue_check(const struct rec *recs, size_t n, int32_t period_tok,
 				continue;
 			}
 			xgrow((void **)&gaps, &cap, ngaps + 1, sizeof(*gaps));
-			gaps[ngaps++] = gap / e->tokens;
+			gaps[ngaps++] = gap / e.tokens;
 		}
 		if (crossed) {
 			out->n_requests++;

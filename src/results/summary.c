@@ -154,6 +154,21 @@ static double ns_to_s(int64_t ns)
 	return (double)ns / (double)NS_PER_S;
 }
 
+/* Chunk-level ITL of one success: the gaps between consecutive events. */
+static void chunk_itl(const struct rec *r, struct vec *out)
+{
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(r, &c);
+	if (!rec_ev_next(&c, &e))
+		return;
+	int64_t prev = e.t_ns;
+	while (rec_ev_next(&c, &e)) {
+		vec_push(out, ns_to_s(e.t_ns - prev));
+		prev = e.t_ns;
+	}
+}
+
 /* Token-level ITL of one success (see docs/RESULTS.md): events with an
  * unknown delta count as one token if they carried text; a chunk of d > 1
  * tokens contributes d samples of gap/d; the first token-carrying chunk's
@@ -162,9 +177,12 @@ static void token_itl(const struct rec *r, struct vec *out, size_t *split)
 {
 	int have = 0;
 	int64_t t_last = 0;
-	for (uint32_t i = 0; i < r->n_events; i++) {
-		const struct rec_event *e = &r->events[i];
-		int64_t d = e->tokens >= 0 ? e->tokens : (e->text_bytes > 0);
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(r, &c);
+	while (rec_ev_next(&c, &e)) {
+		int64_t d = e.tokens >= 0 ? (int64_t)e.tokens
+					  : (int64_t)e.has_text;
 		if (d <= 0)
 			continue;
 		if (d > 1)
@@ -174,11 +192,11 @@ static void token_itl(const struct rec *r, struct vec *out, size_t *split)
 				vec_push(out, 0);
 			have = 1;
 		} else {
-			double g = ns_to_s(e->t_ns - t_last) / (double)d;
+			double g = ns_to_s(e.t_ns - t_last) / (double)d;
 			for (int64_t k = 0; k < d; k++)
 				vec_push(out, g);
 		}
-		t_last = e->t_ns;
+		t_last = e.t_ns;
 	}
 }
 
@@ -199,7 +217,7 @@ static double peak_events(const struct rec *reqs, size_t n,
 			continue;
 		if (reqs[i].t_send_ns < t0)
 			t0 = reqs[i].t_send_ns;
-		int64_t last = reqs[i].events[reqs[i].n_events - 1].t_ns;
+		int64_t last = reqs[i].t_last_ev_ns;
 		if (last > t1)
 			t1 = last;
 		n_ev += reqs[i].n_events;
@@ -213,8 +231,11 @@ static double peak_events(const struct rec *reqs, size_t n,
 		for (size_t i = 0; i < n; i++) {
 			if (!per[i].ok)
 				continue;
-			for (uint32_t k = 0; k < reqs[i].n_events; k++) {
-				int64_t b = (reqs[i].events[k].t_ns - t0) / NS_PER_S;
+			struct rec_evcur c;
+			struct rec_event e;
+			rec_ev_begin(&reqs[i], &c);
+			while (rec_ev_next(&c, &e)) {
+				int64_t b = (e.t_ns - t0) / NS_PER_S;
 				if (b < 0)
 					b = 0; /* event before its send: data bug */
 				if (++cnt[b] > best)
@@ -226,10 +247,15 @@ static double peak_events(const struct rec *reqs, size_t n,
 	}
 	int64_t *bk = xmalloc(n_ev * sizeof(*bk));
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (per[i].ok)
-			for (uint32_t k = 0; k < reqs[i].n_events; k++)
-				bk[m++] = (reqs[i].events[k].t_ns - t0) / NS_PER_S;
+	for (size_t i = 0; i < n; i++) {
+		if (!per[i].ok)
+			continue;
+		struct rec_evcur c;
+		struct rec_event e;
+		rec_ev_begin(&reqs[i], &c);
+		while (m < n_ev && rec_ev_next(&c, &e))
+			bk[m++] = (e.t_ns - t0) / NS_PER_S;
+	}
 	qsort(bk, m, sizeof(*bk), cmp_i64);
 	for (size_t i = 0, j; i < m; i = j) {
 		for (j = i; j < m && bk[j] == bk[i]; j++)
@@ -255,7 +281,7 @@ static size_t peak_concurrency(const struct rec *reqs, size_t n,
 		if (!per[i].ok)
 			continue;
 		st[m] = reqs[i].t_send_ns;
-		en[m] = reqs[i].events[reqs[i].n_events - 1].t_ns;
+		en[m] = reqs[i].t_last_ev_ns;
 		m++;
 	}
 	qsort(st, m, sizeof(*st), cmp_i64);
@@ -337,17 +363,15 @@ int summary_compute(struct summary *s, const struct rec *reqs, size_t n,
 		n_ok++;
 		s->completed++;
 		s->out_src[src]++;
-		int64_t t_first = r->events[0].t_ns;
-		int64_t t_last = r->events[r->n_events - 1].t_ns;
+		int64_t t_first = r->t_first_ev_ns;
+		int64_t t_last = r->t_last_ev_ns;
 		q->ttft_s = ns_to_s(t_first - r->t_send_ns);
 		q->e2el_s = ns_to_s(t_last - r->t_send_ns);
 		vec_push(&ttft, q->ttft_s);
 		vec_push(&e2el, q->e2el_s);
 		vec_push(&ttft_inf, q->ttft_s);
 		vec_push(&e2el_inf, q->e2el_s);
-		for (uint32_t k = 1; k < r->n_events; k++)
-			vec_push(&itl, ns_to_s(r->events[k].t_ns -
-					       r->events[k - 1].t_ns));
+		chunk_itl(r, &itl);
 		if (q->out_tokens > 1) {
 			q->tpot_s = (q->e2el_s - q->ttft_s) /
 				    (double)(q->out_tokens - 1);

@@ -75,10 +75,8 @@ static int send_one(struct run *R, uint32_t i, int64_t t)
 	r->t_first_byte_ns = t;
 	int rc = sim_submit(R->e, i, R->wl->in_len[i], R->wl->out_len[i], t);
 	if (rc == 0) {
-		/* exact size: one event per token, no regrowth */
-		r->events = xmalloc((size_t)R->wl->out_len[i] *
-				    sizeof(struct rec_event));
-		r->cap_events = (uint32_t)R->wl->out_len[i];
+		/* one event per token: no regrowth */
+		rec_reserve_events(r, (uint32_t)R->wl->out_len[i]);
 		return 0;
 	}
 	r->t_done_ns = t;

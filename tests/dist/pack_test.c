@@ -22,6 +22,7 @@ static void make_recs(struct rec *r)
 	rec_push_event(&r[0], 10000, 1, 4);
 	rec_push_event(&r[0], 20000, -1, 0);
 	rec_push_event(&r[0], 39000, 2, 9);
+	rec_push_event(&r[0], 5000000000, 9, 1); /* escaped in memory */
 	rec_set_outcome(&r[0], REC_OK, NULL);
 	r[0].text = xstrdup("hello\0world"); /* stops at NUL: 5 bytes */
 	r[0].text_len = 5;
@@ -57,10 +58,36 @@ static void test_roundtrip(void)
 	ASSERT_EQ(out[0].prompt_tokens, 130);
 	ASSERT_EQ(out[0].worker, 5);
 	ASSERT_EQ(out[0].t_first_byte_ns, 9000);
-	ASSERT_EQ(out[0].n_events, 3);
-	ASSERT_EQ(out[0].events[1].tokens, -1);
-	ASSERT_EQ(out[0].events[2].t_ns, 39000);
-	ASSERT_EQ(out[0].events[2].text_bytes, 9);
+	ASSERT_EQ(out[0].n_events, 4);
+	ASSERT_EQ(out[0].n_slots, 4 + 1 + 1 + 4); /* rebuilt as pushed */
+	ASSERT_EQ(out[0].t_first_ev_ns, 10000);
+	ASSERT_EQ(out[0].t_last_ev_ns, 5000000000);
+	static const struct rec_event want[4] = {
+		{10000, 1, 1}, {20000, -1, 0}, {39000, 2, 1}, {5000000000, 9, 1}};
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(&out[0], &c);
+	for (int k = 0; k < 4; k++) {
+		ASSERT_EQ(rec_ev_next(&c, &e), 1);
+		ASSERT_EQ(e.t_ns, want[k].t_ns);
+		ASSERT_EQ(e.tokens, want[k].tokens);
+		ASSERT_EQ(e.has_text, want[k].has_text);
+	}
+	ASSERT_EQ(rec_ev_next(&c, &e), 0);
+	/* the wire keeps 16 bytes per event: i64 t, u32 tokens, u32 text
+	 * flag, after the 16 bytes above, the 16-byte header and the first
+	 * record's 64 bytes of fixed fields */
+	for (int k = 0; k < 4; k++) {
+		const char *p = w.b.data + 16 + 16 + 64 + 16 * k;
+		int64_t t;
+		uint32_t tok, text;
+		memcpy(&t, p, 8);
+		memcpy(&tok, p + 8, 4);
+		memcpy(&text, p + 12, 4);
+		ASSERT_EQ(t, want[k].t_ns);
+		ASSERT_EQ((int32_t)tok, want[k].tokens);
+		ASSERT_EQ(text, want[k].has_text);
+	}
 	ASSERT_TRUE(out[0].error == NULL);
 	ASSERT_STR_EQ(out[0].text, "hello");
 	ASSERT_EQ(out[0].text_len, 5);

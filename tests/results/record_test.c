@@ -1,5 +1,6 @@
-/* record_test.c - the per-request record: outcomes, token counts and the
- * event array's memory (reserve, populate ahead, trim). */
+/* record_test.c - the per-request record: outcomes, token counts, the
+ * packed event slots (encoding, decoding, corrupt input) and their memory
+ * (reserve, populate ahead, trim). */
 #include "results/record.h"
 
 #include <stdint.h>
@@ -9,7 +10,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/rng.h"
 #include "test.h"
+
+/* The k-th event of r (0-based), decoded; fails the test when absent. */
+static struct rec_event event_at(const struct rec *r, uint32_t k)
+{
+	struct rec_evcur c;
+	struct rec_event e = {0};
+	rec_ev_begin(r, &c);
+	for (uint32_t i = 0; i <= k; i++)
+		if (!rec_ev_next(&c, &e))
+			TEST_FAIL_("event %u of %u missing", k, r->n_events);
+	return e;
+}
+
+/* Decoded events of r, as many as there are (at most max). */
+static uint32_t decode_all(const struct rec *r, struct rec_event *out,
+			   uint32_t max)
+{
+	struct rec_evcur c;
+	struct rec_event e;
+	uint32_t n = 0;
+	rec_ev_begin(r, &c);
+	while (rec_ev_next(&c, &e)) {
+		if (n < max)
+			out[n] = e;
+		n++;
+	}
+	return n;
+}
 
 static void test_outcome_first_wins(void)
 {
@@ -61,17 +91,22 @@ static void test_reserve_events(void)
 	struct rec r;
 	rec_init(&r, 1);
 	rec_reserve_events(&r, 103);
-	ASSERT_TRUE(r.cap_events >= 103);
-	const struct rec_event *e0 = r.events;
+	ASSERT_EQ(r.cap_slots, 103 + 4); /* one escape and 102 slots */
+	const uint32_t *e0 = r.ev;
 	for (int i = 0; i < 103; i++)
 		rec_push_event(&r, i, 1, 1);
-	ASSERT_TRUE(r.events == e0);
+	ASSERT_TRUE(r.ev == e0);
+	ASSERT_EQ(r.n_slots, 4 + 102);
 	rec_reserve_events(&r, 10); /* never shrinks */
-	ASSERT_TRUE(r.cap_events >= 103);
-	for (int i = 0; i < 1000; i++)
-		rec_push_event(&r, 103 + i, 1, 1);
+	ASSERT_EQ(r.cap_slots, 107);
+	rec_push_event(&r, 1000000000, 1, 1); /* an escape: grows */
+	ASSERT_TRUE(r.cap_slots >= 110);
+	for (int i = 1; i < 1000; i++)
+		rec_push_event(&r, 1000000000 + i, 1, 1);
 	ASSERT_EQ(r.n_events, 1103);
-	ASSERT_EQ(r.events[1102].t_ns, 1102);
+	ASSERT_EQ(r.n_slots, 4 + 102 + 4 + 999);
+	ASSERT_EQ(event_at(&r, 1102).t_ns, 1000000999);
+	ASSERT_EQ(event_at(&r, 102).t_ns, 102);
 	rec_free(&r);
 }
 
@@ -104,21 +139,22 @@ static void test_push_populates_ahead(void)
 		TEST_SKIP("kernel without MADV_POPULATE_WRITE");
 	struct rec r;
 	rec_init(&r, 1);
-	const uint32_t cap = 65536; /* 1 MiB: its own mapping */
+	const uint32_t cap = 262144; /* 1 MiB of slots: its own mapping */
 	rec_reserve_events(&r, cap);
-	size_t bytes = (size_t)r.cap_events * sizeof(struct rec_event);
-	ASSERT_TRUE(present_pages(r.events, bytes) <= 2);
+	size_t bytes = (size_t)r.cap_slots * sizeof(*r.ev);
+	ASSERT_TRUE(present_pages(r.ev, bytes) <= 2);
 	rec_push_event(&r, 0, 1, 1);
-	size_t k1 = present_pages(r.events, bytes);
-	for (uint32_t i = 1; i < 20000; i++)
+	size_t k1 = present_pages(r.ev, bytes);
+	for (uint32_t i = 1; i < 80000; i++)
 		rec_push_event(&r, i, 1, 1);
-	size_t used = 20000 * sizeof(struct rec_event);
-	size_t k = present_pages(r.events, bytes);
+	ASSERT_EQ(r.n_slots, 80000 + 3);
+	size_t used = (size_t)r.n_slots * sizeof(*r.ev);
+	size_t k = present_pages(r.ev, bytes);
 	/* everything written is present, and pages beyond it */
 	ASSERT_TRUE(k * (size_t)pg >= used + (size_t)pg);
 	ASSERT_TRUE(k * (size_t)pg <= 2 * used + 3 * (size_t)pg);
 	ASSERT_TRUE(k1 >= 1 && k1 <= 3);
-	ASSERT_EQ(r.events[19999].t_ns, 19999);
+	ASSERT_EQ(event_at(&r, 79999).t_ns, 79999);
 	rec_free(&r);
 }
 
@@ -130,15 +166,21 @@ static void test_trim_events(void)
 	rec_init(&r, 1);
 	rec_reserve_events(&r, 65536);
 	for (int i = 0; i < 100; i++)
-		rec_push_event(&r, i, 1, i);
+		rec_push_event(&r, i, i % 7 - 1, (uint32_t)i % 3);
 	rec_trim_events(&r);
-	ASSERT_EQ(r.cap_events, 100);
+	ASSERT_EQ(r.cap_slots, 103);
+	ASSERT_EQ(r.n_slots, 103);
 	ASSERT_EQ(r.n_events, 100);
-	for (int i = 0; i < 100; i++)
-		ASSERT_EQ(r.events[i].text_bytes, (uint32_t)i);
+	struct rec_event got[101];
+	ASSERT_EQ(decode_all(&r, got, 101), 100);
+	for (int i = 0; i < 100; i++) {
+		ASSERT_EQ(got[i].t_ns, i);
+		ASSERT_EQ(got[i].tokens, i % 7 - 1);
+		ASSERT_EQ(got[i].has_text, i % 3 > 0);
+	}
 	rec_push_event(&r, 100, 1, 100);
-	ASSERT_EQ(r.events[100].t_ns, 100);
-	ASSERT_TRUE(r.cap_events >= 101);
+	ASSERT_EQ(event_at(&r, 100).t_ns, 100);
+	ASSERT_TRUE(r.cap_slots >= 104);
 	rec_free(&r);
 
 	rec_init(&r, 2); /* large: stays a realloc'd array */
@@ -146,31 +188,43 @@ static void test_trim_events(void)
 	for (int i = 0; i < 30000; i++)
 		rec_push_event(&r, i, 1, 1);
 	rec_trim_events(&r);
-	ASSERT_EQ(r.cap_events, 30000);
-	ASSERT_EQ(r.events[29999].t_ns, 29999);
+	ASSERT_EQ(r.cap_slots, 30003);
+	ASSERT_EQ(event_at(&r, 29999).t_ns, 29999);
 	rec_free(&r);
 
 	rec_init(&r, 3); /* nothing pushed: nothing kept */
 	rec_reserve_events(&r, 4096);
 	rec_trim_events(&r);
-	ASSERT_TRUE(r.events == NULL);
-	ASSERT_EQ(r.cap_events, 0);
+	ASSERT_TRUE(r.ev == NULL);
+	ASSERT_EQ(r.cap_slots, 0);
+	rec_push_event(&r, 5, 1, 1); /* and pushes work after that */
+	ASSERT_EQ(event_at(&r, 0).t_ns, 5);
 	rec_free(&r);
 
 	rec_init(&r, 4); /* little to give back: left alone */
-	rec_reserve_events(&r, 200);
-	const struct rec_event *e0 = r.events;
-	for (int i = 0; i < 150; i++)
+	rec_reserve_events(&r, 8188); /* 8192 slots */
+	const uint32_t *e0 = r.ev;
+	for (int i = 0; i < 4094; i++) /* 4097 slots: 4095 free */
 		rec_push_event(&r, i, 1, 1);
 	rec_trim_events(&r);
-	ASSERT_TRUE(r.events == e0);
+	ASSERT_TRUE(r.ev == e0);
+	ASSERT_EQ(r.cap_slots, 8192);
+	rec_free(&r);
+
+	rec_init(&r, 5); /* 16 KiB to give back: trimmed */
+	rec_reserve_events(&r, 8188);
+	for (int i = 0; i < 4093; i++) /* 4096 slots: 4096 free */
+		rec_push_event(&r, i, 1, 1);
+	rec_trim_events(&r);
+	ASSERT_EQ(r.cap_slots, 4096);
+	ASSERT_EQ(event_at(&r, 4092).t_ns, 4092);
 	rec_free(&r);
 }
 
 /* A reservation the address space cannot hold is cut down, never fatal:
- * in a child limited to 160 MiB more address space, 64 Mi events (1 GiB)
- * and 16 Mi (256 MiB) are refused, 4 Mi (64 MiB) taken, and pushes still
- * work. */
+ * in a child limited to 160 MiB more address space, 256 Mi events (1 GiB
+ * of slots) and a quarter (256 MiB) are refused, a sixteenth (64 MiB)
+ * taken, and pushes still work. */
 static void test_reserve_refused(void)
 {
 #ifdef __SANITIZE_ADDRESS__
@@ -192,19 +246,267 @@ static void test_reserve_refused(void)
 			_exit(3);
 		struct rec r;
 		rec_init(&r, 1);
-		rec_reserve_events(&r, 64u << 20);
-		if (r.cap_events != 4u << 20) {
-			fprintf(stderr, "  cap %u\n", r.cap_events);
+		rec_reserve_events(&r, 256u << 20);
+		if (r.cap_slots != ((256u << 20) + 4) / 16) {
+			fprintf(stderr, "  cap %u\n", r.cap_slots);
 			_exit(1);
 		}
 		for (int i = 0; i < 1000; i++)
 			rec_push_event(&r, i, 1, 1);
-		_exit(r.n_events == 1000 && r.events[999].t_ns == 999 ? 0 : 2);
+		struct rec_evcur c;
+		struct rec_event e = {0};
+		rec_ev_begin(&r, &c);
+		while (rec_ev_next(&c, &e))
+			;
+		_exit(r.n_events == 1000 && e.t_ns == 999 ? 0 : 2);
 	}
 	int st = 0;
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+/* The first event is an escape (no previous time): 4 slots holding the
+ * exact time and delta; t_first/t_last follow the pushes. */
+static void test_first_event_escapes(void)
+{
+	struct rec r;
+	rec_init(&r, 1);
+	int64_t t = 0x123456789abLL;
+	rec_push_event(&r, t, 1, 3);
+	ASSERT_EQ(r.n_events, 1);
+	ASSERT_EQ(r.n_slots, 4);
+	ASSERT_EQ(r.ev[0], 7u << 29 | 1u << 28);
+	ASSERT_EQ(r.ev[1], 0x456789abu);
+	ASSERT_EQ(r.ev[2], 0x123u);
+	ASSERT_EQ(r.ev[3], 1u);
+	ASSERT_EQ(r.t_first_ev_ns, t);
+	ASSERT_EQ(r.t_last_ev_ns, t);
+	rec_push_event(&r, t + 10, 0, 0);
+	ASSERT_EQ(r.n_slots, 5);
+	ASSERT_EQ(r.t_first_ev_ns, t);
+	ASSERT_EQ(r.t_last_ev_ns, t + 10);
+	struct rec_event e = event_at(&r, 0);
+	ASSERT_EQ(e.t_ns, t);
+	ASSERT_EQ(e.tokens, 1);
+	ASSERT_EQ(e.has_text, 1);
+	rec_free(&r);
+
+	rec_init(&r, 2); /* a first event at t = 0 with no delta: escaped too */
+	rec_push_event(&r, 0, -1, 0);
+	ASSERT_EQ(r.n_slots, 4);
+	ASSERT_EQ(r.ev[0], 7u << 29);
+	ASSERT_EQ(r.ev[3], 0xffffffffu);
+	rec_free(&r);
+}
+
+/* A normal slot's bits: dt in 0..27, has_text in 28, tokens + 1 in 29..31. */
+static void test_slot_layout(void)
+{
+	struct rec r;
+	rec_init(&r, 1);
+	rec_push_event(&r, 1000, 1, 1);
+	rec_push_event(&r, 1123, 2, 0);
+	rec_push_event(&r, 1123, -1, 7);
+	rec_push_event(&r, 1123 + (1 << 28) - 1, 5, 1);
+	rec_push_event(&r, 1123 + (1 << 28) - 1 + 77, 0, 0);
+	ASSERT_EQ(r.n_slots, 8);
+	ASSERT_EQ(r.ev[4], 123u | 3u << 29);
+	ASSERT_EQ(r.ev[5], 0u | 1u << 28);
+	ASSERT_EQ(r.ev[6], ((1u << 28) - 1) | 1u << 28 | 6u << 29);
+	ASSERT_EQ(r.ev[7], 77u | 1u << 29);
+	rec_free(&r);
+}
+
+/* The edges of both ranges: a time step of 0 and 2^28 - 1 ns and deltas
+ * -1 and 5 take one slot; 2^28 ns, a step back, and deltas -2 and 6 an
+ * escape. Each decodes to what was pushed. */
+static void test_range_edges(void)
+{
+	static const struct {
+		int64_t dt;
+		int32_t tokens;
+		uint32_t slots;
+	} c[] = {
+		{0, 1, 1},
+		{(1 << 28) - 1, 1, 1},
+		{1 << 28, 1, 4},
+		{(1 << 28) + 1, 1, 4},
+		{-1, 1, 4},
+		{INT64_C(1) << 40, 1, 4},
+		{1, -1, 1},
+		{1, 5, 1},
+		{1, 6, 4},
+		{1, -2, 4},
+		{1, INT32_MAX, 4},
+		{1, INT32_MIN, 4},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct rec r;
+		rec_init(&r, 1);
+		int64_t t0 = 5000000000LL;
+		rec_push_event(&r, t0, 1, 0);
+		rec_push_event(&r, t0 + c[i].dt, c[i].tokens, 2);
+		if (r.n_slots != 4 + c[i].slots)
+			TEST_FAIL_("case %zu: %u slots, want %u", i, r.n_slots,
+				   4 + c[i].slots);
+		struct rec_event e = event_at(&r, 1);
+		ASSERT_EQ(e.t_ns, t0 + c[i].dt);
+		ASSERT_EQ(e.tokens, c[i].tokens);
+		ASSERT_EQ(e.has_text, 1);
+		ASSERT_EQ(r.t_last_ev_ns, t0 + c[i].dt);
+		/* and the event after an escape is relative to it */
+		rec_push_event(&r, t0 + c[i].dt + 9, 2, 0);
+		ASSERT_EQ(r.n_slots, 4 + c[i].slots + 1);
+		ASSERT_EQ(event_at(&r, 2).t_ns, t0 + c[i].dt + 9);
+		rec_free(&r);
+	}
+}
+
+/* Random streams (time steps of every kind, deltas in and out of range,
+ * with and without text) decode to exactly what was pushed, in 1 slot per
+ * normal event and 4 per escape; growth lands anywhere, escapes included. */
+static void test_round_trip_random(void)
+{
+	struct rng g;
+	rng_seed(&g, 42);
+	enum { N = 3000 };
+	static struct rec_event want[N], got[N + 1];
+	for (int round = 0; round < 200; round++) {
+		struct rec r;
+		rec_init(&r, (uint32_t)round);
+		if (round % 3 == 0)
+			rec_reserve_events(&r, (uint32_t)rng_int(&g, 0, N));
+		uint32_t n = (uint32_t)rng_int(&g, 0, N), slots = 0;
+		int64_t t = (int64_t)rng_u64(&g) >> rng_int(&g, 1, 63);
+		for (uint32_t i = 0; i < n; i++) {
+			int64_t dt;
+			switch (rng_int(&g, 0, 9)) {
+			case 0: dt = 0; break;
+			case 1: dt = (1 << 28) - 1; break;
+			case 2: dt = 1 << 28; break;
+			case 3: dt = -rng_int(&g, 1, INT64_C(1) << 40); break;
+			case 4: dt = (int64_t)rng_u64(&g); break; /* huge */
+			default: dt = rng_int(&g, 0, (1 << 28) - 1); break;
+			}
+			int32_t tok;
+			switch (rng_int(&g, 0, 9)) {
+			case 0: tok = (int32_t)rng_u64(&g); break;
+			case 1: tok = (int32_t)rng_int(&g, -3, 8); break;
+			default: tok = (int32_t)rng_int(&g, -1, 5); break;
+			}
+			uint32_t tb = rng_int(&g, 0, 2) ? (uint32_t)rng_u64(&g)
+							 : 0;
+			int64_t prev = t;
+			t = (int64_t)((uint64_t)t + (uint64_t)dt);
+			int64_t d = (int64_t)((uint64_t)t - (uint64_t)prev);
+			int esc = i == 0 || d < 0 || d >= (1 << 28) ||
+				  tok < -1 || tok > 5;
+			slots += esc ? 4 : 1;
+			want[i] = (struct rec_event){t, tok, tb > 0};
+			rec_push_event(&r, t, tok, tb);
+		}
+		ASSERT_EQ(r.n_events, n);
+		ASSERT_EQ(r.n_slots, slots);
+		ASSERT_TRUE(r.cap_slots >= r.n_slots);
+		ASSERT_EQ(decode_all(&r, got, N + 1), n);
+		for (uint32_t i = 0; i < n; i++) {
+			if (got[i].t_ns != want[i].t_ns ||
+			    got[i].tokens != want[i].tokens ||
+			    got[i].has_text != want[i].has_text)
+				TEST_FAIL_("round %d event %u: (%" PRId64
+					   ", %d, %u) != (%" PRId64 ", %d, %u)",
+					   round, i, got[i].t_ns, got[i].tokens,
+					   got[i].has_text, want[i].t_ns,
+					   want[i].tokens, want[i].has_text);
+		}
+		if (n) {
+			ASSERT_EQ(r.t_first_ev_ns, want[0].t_ns);
+			ASSERT_EQ(r.t_last_ev_ns, want[n - 1].t_ns);
+		}
+		if (round % 5 == 0) {
+			rec_trim_events(&r);
+			ASSERT_EQ(decode_all(&r, got, N + 1), n);
+		}
+		rec_free(&r);
+	}
+}
+
+/* An escape that finds 0..3 free slots grows the array first. */
+static void test_growth_mid_escape(void)
+{
+	for (uint32_t free_slots = 0; free_slots < 4; free_slots++) {
+		struct rec r;
+		rec_init(&r, 1);
+		rec_reserve_events(&r, 100); /* 104 slots */
+		uint32_t normal = 100 - free_slots; /* after the first escape */
+		for (uint32_t i = 0; i <= normal; i++)
+			rec_push_event(&r, i, 1, 1);
+		ASSERT_EQ(r.cap_slots - r.n_slots, free_slots);
+		rec_push_event(&r, -7, 9, 0); /* escape: step back, delta 9 */
+		rec_push_event(&r, -6, 1, 1);
+		ASSERT_EQ(r.n_slots, 104 - free_slots + 4 + 1);
+		ASSERT_TRUE(r.cap_slots >= r.n_slots);
+		struct rec_event e = event_at(&r, normal + 1);
+		ASSERT_EQ(e.t_ns, -7);
+		ASSERT_EQ(e.tokens, 9);
+		ASSERT_EQ(e.has_text, 0);
+		ASSERT_EQ(event_at(&r, normal + 2).t_ns, -6);
+		ASSERT_EQ(event_at(&r, normal).t_ns, normal);
+		ASSERT_EQ(r.t_last_ev_ns, -6);
+		ASSERT_EQ(r.t_first_ev_ns, 0);
+		rec_free(&r);
+	}
+}
+
+/* No events: the cursor ends at once, reserved or not. */
+static void test_iter_empty(void)
+{
+	struct rec r;
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_init(&r, 1);
+	rec_ev_begin(&r, &c);
+	ASSERT_EQ(rec_ev_next(&c, &e), 0);
+	ASSERT_EQ(rec_ev_next(&c, &e), 0);
+	rec_reserve_events(&r, 10);
+	rec_ev_begin(&r, &c);
+	ASSERT_EQ(rec_ev_next(&c, &e), 0);
+	rec_free(&r);
+}
+
+/* Slots that end inside an escape (a corrupt record, built by hand in an
+ * exactly sized allocation so that ASan sees any read past it) end the
+ * events there. */
+static void test_truncated_escape(void)
+{
+	for (uint32_t cut = 1; cut < 4; cut++) {
+		struct rec r;
+		rec_init(&r, 1);
+		uint32_t n = 4 + 1 + cut;
+		r.ev = malloc(n * sizeof(*r.ev));
+		ASSERT_TRUE(r.ev != NULL);
+		r.ev[0] = 7u << 29; /* t = 100, 1 token */
+		r.ev[1] = 100;
+		r.ev[2] = 0;
+		r.ev[3] = 1;
+		r.ev[4] = 5u | 2u << 29; /* +5 ns, 1 token */
+		for (uint32_t k = 0; k < cut; k++)
+			r.ev[5 + k] = k ? 0xffffffffu : 7u << 29;
+		r.n_slots = r.cap_slots = n;
+		r.n_events = 3;
+		struct rec_evcur c;
+		struct rec_event e;
+		rec_ev_begin(&r, &c);
+		ASSERT_EQ(rec_ev_next(&c, &e), 1);
+		ASSERT_EQ(e.t_ns, 100);
+		ASSERT_EQ(rec_ev_next(&c, &e), 1);
+		ASSERT_EQ(e.t_ns, 105);
+		ASSERT_EQ(e.tokens, 1);
+		ASSERT_EQ(rec_ev_next(&c, &e), 0);
+		ASSERT_EQ(rec_ev_next(&c, &e), 0);
+		rec_free(&r);
+	}
 }
 
 int main(void)
@@ -215,5 +517,12 @@ int main(void)
 	TEST_RUN(test_reserve_events);
 	TEST_RUN(test_outcome_first_wins);
 	TEST_RUN(test_out_tokens_rule);
+	TEST_RUN(test_first_event_escapes);
+	TEST_RUN(test_slot_layout);
+	TEST_RUN(test_range_edges);
+	TEST_RUN(test_round_trip_random);
+	TEST_RUN(test_growth_mid_escape);
+	TEST_RUN(test_iter_empty);
+	TEST_RUN(test_truncated_escape);
 	return TEST_DONE();
 }

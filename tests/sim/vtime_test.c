@@ -60,11 +60,17 @@ static void summarize(const struct rec *r, uint32_t n,
 			s->http429++;
 		if (r[i].outcome != REC_OK)
 			continue;
-		ttft[n_ok] = r[i].events[0].t_ns - r[i].t_send_ns;
+		ttft[n_ok] = r[i].t_first_ev_ns - r[i].t_send_ns;
 		e2e[n_ok++] = r[i].t_done_ns - r[i].t_send_ns;
-		for (uint32_t k = 1; k < r[i].n_events; k++)
-			itl[n_itl++] = r[i].events[k].t_ns -
-				       r[i].events[k - 1].t_ns;
+		struct rec_evcur c;
+		struct rec_event e;
+		int64_t prev = r[i].t_first_ev_ns;
+		rec_ev_begin(&r[i], &c);
+		for (uint32_t k = 0; rec_ev_next(&c, &e); k++) {
+			if (k > 0)
+				itl[n_itl++] = e.t_ns - prev;
+			prev = e.t_ns;
+		}
 		tokens += r[i].completion_tokens;
 		if (r[i].t_done_ns > t_end)
 			t_end = r[i].t_done_ns;
@@ -117,9 +123,17 @@ static void test_single_request(void)
 	ASSERT_EQ(r->n_events, 5);
 	ASSERT_EQ(r->completion_tokens, 5);
 	ASSERT_EQ(r->prompt_tokens, 1000);
-	ASSERT_EQ(r->events[0].tokens, 1);
-	ASSERT_EQ(r->events[0].text_bytes, 3);
-	ASSERT_EQ(r->t_done_ns, r->events[4].t_ns);
+	struct rec_event ev[6];
+	struct rec_evcur cur;
+	uint32_t n_ev = 0;
+	rec_ev_begin(r, &cur);
+	while (n_ev < 6 && rec_ev_next(&cur, &ev[n_ev]))
+		n_ev++;
+	ASSERT_EQ(n_ev, 5);
+	ASSERT_EQ(ev[0].tokens, 1);
+	ASSERT_EQ(ev[0].has_text, 1);
+	ASSERT_EQ(r->t_done_ns, ev[4].t_ns);
+	ASSERT_EQ(r->t_last_ev_ns, ev[4].t_ns);
 	ASSERT_EQ(rec_out_tokens(r, -1, NULL), 5);
 	/* price the steps independently with the cost model */
 	struct sim_cost cost;
@@ -128,10 +142,10 @@ static void test_single_request(void)
 				.prefill_tok = 1000, .prefill_kv = 1000,
 				.prefill_attn = 1000 * 500.5};
 	double ttft = sim_cost_step_s(&cost, &pre);
-	ASSERT_NEAR((r->events[0].t_ns - arr) / 1e9, ttft, 2e-9);
+	ASSERT_NEAR((ev[0].t_ns - arr) / 1e9, ttft, 2e-9);
 	struct sim_shape dec = {.n_decode = 1, .n_logits = 1,
 				.decode_ctx = 1001};
-	ASSERT_NEAR((r->events[1].t_ns - r->events[0].t_ns) / 1e9,
+	ASSERT_NEAR((ev[1].t_ns - ev[0].t_ns) / 1e9,
 		    sim_cost_step_s(&cost, &dec), 2e-9);
 	ASSERT_EQ(fin.finished, 1);
 	ASSERT_EQ(fin.kv_allocated_tok, 0);
@@ -161,9 +175,14 @@ static void test_closed_loop(void)
 		ASSERT_EQ(r[i].outcome, REC_OK);
 		ASSERT_EQ(r[i].warmup, i < 10);
 		ASSERT_EQ((int)r[i].n_events, out[i]);
-		for (uint32_t k = 1; k < r[i].n_events; k++)
-			ASSERT_TRUE(r[i].events[k].t_ns >
-				    r[i].events[k - 1].t_ns);
+		struct rec_evcur c;
+		struct rec_event e;
+		int64_t prev = INT64_MIN;
+		rec_ev_begin(&r[i], &c);
+		while (rec_ev_next(&c, &e)) {
+			ASSERT_TRUE(e.t_ns > prev);
+			prev = e.t_ns;
+		}
 		/* in flight at its own send instant: <= C */
 		int live = 0;
 		for (int j = 0; j < N; j++)
