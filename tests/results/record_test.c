@@ -405,6 +405,9 @@ static void test_round_trip_random(void)
 			slots += esc ? 4 : 1;
 			want[i] = (struct rec_event){t, tok, tb > 0};
 			rec_push_event(&r, t, tok, tb);
+			/* what was written is below the populated mark */
+			ASSERT_TRUE((uintptr_t)r.ev_ready >=
+				    (uintptr_t)(r.ev + r.n_slots));
 		}
 		ASSERT_EQ(r.n_events, n);
 		ASSERT_EQ(r.n_slots, slots);
@@ -457,6 +460,29 @@ static void test_growth_mid_escape(void)
 		ASSERT_EQ(r.t_first_ev_ns, 0);
 		rec_free(&r);
 	}
+}
+
+/* An escape across a page boundary, early in the stream (a window of one
+ * page): its pages are all counted as made present, so that the next push
+ * does not populate again from the middle of it. */
+static void test_escape_across_page(void)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	struct rec r;
+	rec_init(&r, 1);
+	rec_reserve_events(&r, 262144);
+	/* slots before the first page boundary */
+	uint32_t b = (uint32_t)((pg - ((uintptr_t)r.ev & (pg - 1))) / 4);
+	if (b < 6)
+		b += (uint32_t)(pg / 4);
+	rec_push_event(&r, 0, 1, 1);
+	for (int64_t t = 1; r.n_slots < b - 2; t++)
+		rec_push_event(&r, t, 1, 1);
+	rec_push_event(&r, -1, 1, 1); /* two slots on each side */
+	ASSERT_EQ(r.n_slots, b + 2);
+	ASSERT_TRUE((uintptr_t)r.ev_ready >= (uintptr_t)(r.ev + r.n_slots));
+	ASSERT_EQ(event_at(&r, r.n_events - 1).t_ns, -1);
+	rec_free(&r);
 }
 
 /* No events: the cursor ends at once, reserved or not. */
@@ -522,6 +548,7 @@ int main(void)
 	TEST_RUN(test_range_edges);
 	TEST_RUN(test_round_trip_random);
 	TEST_RUN(test_growth_mid_escape);
+	TEST_RUN(test_escape_across_page);
 	TEST_RUN(test_iter_empty);
 	TEST_RUN(test_truncated_escape);
 	return TEST_DONE();
