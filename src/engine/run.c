@@ -197,18 +197,23 @@ static void on_head(struct http_req *h, long status, int64_t t)
 		r->t_first_byte_ns = t - s->w->ph->t0;
 }
 
-static int on_data(struct http_req *h, const char *p, size_t n, int64_t t)
+static int on_data(struct http_req *h, const struct iovec *v, size_t nv,
+		   int64_t t)
 {
 	struct slot *s = h->ud;
 	if (h->status != 200) {
-		size_t room = RUN_ERRBODY_MAX - s->errbody.len;
-		buf_append(&s->errbody, p, n < room ? n : room);
+		for (size_t k = 0; k < nv; k++) {
+			size_t room = RUN_ERRBODY_MAX - s->errbody.len;
+			size_t n = v[k].iov_len;
+			buf_append(&s->errbody, v[k].iov_base,
+				   n < room ? n : room);
+		}
 		return 0;
 	}
 	s->t_cur = t - s->w->ph->t0;
 	int rc = s->w->ph->cfg->api->ndjson
-			 ? ndjson_feed(&s->nd, p, n, on_event_data, s)
-			 : sse_feed(&s->sse, p, n, on_event_data, s);
+			 ? ndjson_feedv(&s->nd, v, nv, on_event_data, s)
+			 : sse_feedv(&s->sse, v, nv, on_event_data, s);
 	if (rc == -ENOBUFS) {
 		rec_set_outcome(slot_rec(s), REC_BAD_EVENT,
 				"event larger than the parser's cap");

@@ -170,7 +170,8 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 		if (r->on_head)
 			r->on_head(r, st, t);
 	}
-	if (r->on_data && r->on_data(r, p, len, t))
+	struct iovec v = {.iov_base = p, .iov_len = len};
+	if (r->on_data && r->on_data(r, &v, 1, t))
 		return CURL_WRITEFUNC_ERROR;
 	return len;
 }

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 enum http_result {
 	HTTP_RES_OK = 0,           /* transfer completed (any HTTP status) */
@@ -29,10 +30,12 @@ enum http_result {
 struct http_req;
 /* First response line and headers are in: status known. */
 typedef void (*http_head_cb)(struct http_req *r, long status, int64_t t_ns);
-/* Body bytes (chunked encoding removed), stamped at read time. Return 0 to
- * continue, non-zero to abort the transfer (it then ends ABORTED). */
-typedef int (*http_data_cb)(struct http_req *r, const char *buf, size_t n,
-			    int64_t t_ns);
+/* Body bytes (chunked encoding removed) as spans in order (a chunk each
+ * on the native transport; borrowed for the call), all stamped at the
+ * time of the read that got them. Return 0 to continue, non-zero to abort
+ * the transfer (it then ends ABORTED). */
+typedef int (*http_data_cb)(struct http_req *r, const struct iovec *spans,
+			    size_t nspans, int64_t t_ns);
 /* The transfer ended; r may be reused or freed from here on. */
 typedef void (*http_done_cb)(struct http_req *r, enum http_result res,
 			     const char *detail, int64_t t_ns);

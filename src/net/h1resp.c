@@ -218,15 +218,32 @@ static int hexval(char c)
 	return (int)hex_tab[(unsigned char)c] - 1;
 }
 
-/* The complete chunks "hex CRLF data CRLF" (size 1..8 hex digits, not 0)
- * at buf[i..n): their data joined at *out (set to the first chunk's data
- * when NULL) + *olen. Returns the offset after the last one taken. */
-static size_t whole_chunks(char *buf, size_t n, size_t i, char **outp,
-			   size_t *olenp)
+/* Where H1_BODY's spans go: sp[0..*ns) of max. */
+struct spans {
+	struct iovec *sp;
+	size_t max, ns;
+};
+
+/* Add [p, p + n) (n > 0) to the spans; -1 when they are full. */
+static int span_add(struct spans *o, const char *p, size_t n)
 {
-	char *out = *outp;
-	size_t olen = *olenp;
-	while (n - i >= 10) { /* then buf[k + 1] is in view below */
+	if (o->ns == o->max)
+		return -1;
+	o->sp[o->ns].iov_base = (void *)p;
+	o->sp[o->ns].iov_len = n;
+	o->ns++;
+	return 0;
+}
+
+/* The complete chunks "hex CRLF data CRLF" (size 1..8 hex digits, not 0)
+ * at buf[i..n), their data each a span, while there is room. Returns the
+ * offset after the last one taken. */
+static size_t whole_chunks(const char *buf, size_t n, size_t i,
+			   struct spans *o)
+{
+	struct iovec *sp = o->sp;
+	size_t ns = o->ns, max = o->max;
+	while (n - i >= 10 && ns < max) { /* buf[k + 1] is in view below */
 		size_t k = i, lim = i + 8;
 		uint64_t v = 0;
 		unsigned h;
@@ -238,24 +255,21 @@ static size_t whole_chunks(char *buf, size_t n, size_t i, char **outp,
 		if (n - ds < v + 2 || buf[ds + v] != '\r' ||
 		    buf[ds + v + 1] != '\n')
 			break;
-		if (!out)
-			out = buf + ds;
-		else if (out + olen != buf + ds)
-			memmove(out + olen, buf + ds, (size_t)v);
-		olen += (size_t)v;
+		sp[ns].iov_base = (void *)(buf + ds);
+		sp[ns].iov_len = (size_t)v;
+		ns++;
 		i = ds + (size_t)v + 2;
 	}
-	*outp = out;
-	*olenp = olen;
+	o->ns = ns;
 	return i;
 }
 
-enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
-			const char **body, size_t *body_len)
+enum h1_ev h1_resp_feed(struct h1_resp *p, const char *buf, size_t n,
+			size_t *used, struct iovec *spans, size_t max_spans,
+			size_t *nspans)
 {
 	size_t i = 0;
-	char *out = NULL;   /* body span being joined, inside buf */
-	size_t olen = 0;
+	struct spans o = {spans, max_spans, 0};
 	enum h1_ev ev = H1_MORE;
 	*used = 0;
 	while (p->state < S_BODY_LEN || p->state == S_HEAD_END) {
@@ -316,11 +330,8 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 			size_t k = n - i;
 			if (k > p->left)
 				k = (size_t)p->left;
-			if (!out)
-				out = buf + i;
-			else if (out + olen != buf + i)
-				memmove(out + olen, buf + i, k);
-			olen += k;
+			if (span_add(&o, buf + i, k))
+				goto out; /* no room: the rest next call */
 			i += k;
 			p->left -= k;
 			if (!p->left)
@@ -329,13 +340,8 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 			break;
 		}
 		case S_BODY_EOF:
-			if (i >= n)
+			if (i >= n || span_add(&o, buf + i, n - i))
 				goto out;
-			if (!out)
-				out = buf + i;
-			else if (out + olen != buf + i)
-				memmove(out + olen, buf + i, n - i);
-			olen += n - i;
 			i = n;
 			goto out;
 		case S_CHUNK_SIZE: {
@@ -346,7 +352,7 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 			 * chunk cut by the read's end, extensions, bare LF,
 			 * the last chunk) is left to the paths below. */
 			if (!p->head_bytes)
-				i = whole_chunks(buf, n, i, &out, &olen);
+				i = whole_chunks(buf, n, i, &o);
 			/* Fast path: a whole "hex CRLF" line in view, as
 			 * streaming servers write them. */
 			if (!p->head_bytes && n - i >= 3) {
@@ -467,7 +473,7 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 			break;
 		}
 		case S_DONE_PEND:
-			if (out)
+			if (o.ns)
 				goto out; /* deliver the body first */
 			p->state = S_DONE;
 			*used = i;
@@ -481,13 +487,12 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
 		}
 	}
 out:
-	if (out) {
+	if (o.ns) {
 		/* Body first; an error found after it is reported on the
 		 * next call (the state is sticky). */
 		if (ev == H1_ERROR)
 			i = n;
-		*body = out;
-		*body_len = olen;
+		*nspans = o.ns;
 		*used = i;
 		return H1_BODY;
 	}

@@ -5,16 +5,17 @@
  * split. Understands the status line (1xx interim responses are skipped),
  * the framing headers (Content-Length, Transfer-Encoding: chunked,
  * Connection, HTTP/1.0 defaults) and the three body framings (chunked, by
- * length, until the peer closes). Chunk framing is removed in place: the
- * body bytes of one feed are moved to the front of the consumed region so
- * a read holding many SSE chunks reaches the caller as one span. Other
- * headers are skipped unread. One per connection, not thread-safe.
+ * length, until the peer closes). The body comes back as spans of the
+ * caller's buffer, one per chunk (nothing is copied or moved: a read
+ * holding many SSE chunks reaches the caller as many spans in one call).
+ * Other headers are skipped unread. One per connection, not thread-safe.
  */
 #ifndef INFBENCH_NET_H1RESP_H
 #define INFBENCH_NET_H1RESP_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define H1_MAX_HEAD (64u << 10) /* bytes of status line + headers */
 #define H1_LINE_KEEP 160        /* bytes of each header line inspected */
@@ -22,7 +23,7 @@
 enum h1_ev {
 	H1_MORE = 0, /* all input consumed; feed more */
 	H1_HEAD,     /* final status line and headers are in */
-	H1_BODY,     /* *body, *body_len: body bytes (non-empty) */
+	H1_BODY,     /* spans[0..*nspans): body bytes (each non-empty) */
 	H1_DONE,     /* the response is complete */
 	H1_ERROR,    /* malformed; p->error says why; parser is dead */
 };
@@ -54,14 +55,14 @@ void h1_resp_init(struct h1_resp *p, int head_req);
 
 /* Parse from buf[0..n). Returns the next event and sets *used to the bytes
  * consumed (0 < *used <= n, except H1_MORE with n == 0 and H1_ERROR).
- * For H1_BODY, *body and *body_len give the body bytes; they lie inside
- * buf[0..*used), which may have been rewritten to join chunk payloads
- * (buf is modified; only the body span is meaningful afterwards). Call
- * again with buf + *used, n - *used until H1_MORE or H1_DONE; after
- * H1_DONE any further bytes belong to no response (the caller decides).
- * body and body_len are set only for H1_BODY. */
-enum h1_ev h1_resp_feed(struct h1_resp *p, char *buf, size_t n, size_t *used,
-			const char **body, size_t *body_len);
+ * For H1_BODY, spans[0..*nspans) (at most max_spans, >= 1) give the body
+ * bytes in order, each inside buf[0..*used) (borrowed: valid while buf
+ * is; buf is not modified); *nspans is set only for H1_BODY. Call again
+ * with buf + *used, n - *used until H1_MORE or H1_DONE; after H1_DONE any
+ * further bytes belong to no response (the caller decides). */
+enum h1_ev h1_resp_feed(struct h1_resp *p, const char *buf, size_t n,
+			size_t *used, struct iovec *spans, size_t max_spans,
+			size_t *nspans);
 
 /* The peer closed the connection: H1_DONE when that completes the message
  * (a body delimited by close), else H1_ERROR (p->error: truncated head,

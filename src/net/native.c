@@ -31,6 +31,7 @@
 #include "net/h1resp.h"
 
 #define NAT_RBUF (1u << 20)      /* one recv's worth, shared per client */
+#define NAT_SPANS 256            /* body spans (chunks) per on_data call */
 #define NAT_MAX_TARGETS 16       /* distinct URLs per client */
 #define NAT_MAX_ADDRS 4          /* resolved addresses tried per origin */
 #define NAT_HEAD_MAX (64u << 10) /* bytes of one request head */
@@ -83,6 +84,7 @@ struct native {
 	int in_poll;
 	int64_t connect_ns, total_ns; /* timeouts, 0 = none */
 	char *rbuf;
+	struct iovec spans[NAT_SPANS]; /* one read's body, into rbuf */
 	struct buf head;         /* request head scratch */
 };
 
@@ -750,11 +752,9 @@ static void conn_readable(struct http_client *cl, struct nat_conn *c)
 	char *b = n->rbuf;
 	size_t left = (size_t)got;
 	for (;;) {
-		size_t used;
-		const char *body = NULL;
-		size_t blen = 0;
-		enum h1_ev ev = h1_resp_feed(&c->p, b, left, &used, &body,
-					     &blen);
+		size_t used, ns = 0;
+		enum h1_ev ev = h1_resp_feed(&c->p, b, left, &used, n->spans,
+					     NAT_SPANS, &ns);
 		b += used;
 		left -= used;
 		switch (ev) {
@@ -768,7 +768,7 @@ static void conn_readable(struct http_client *cl, struct nat_conn *c)
 			break;
 		case H1_BODY:
 			client_note_data(cl, t);
-			if (r->on_data && r->on_data(r, body, blen, t)) {
+			if (r->on_data && r->on_data(r, n->spans, ns, t)) {
 				req_fail(cl, r, HTTP_RES_ABORTED, 0,
 					 "stopped by the reader");
 				return;

@@ -73,6 +73,20 @@ int ndjson_feed(struct ndjson *p, const char *buf, size_t len,
 	return over;
 }
 
+int ndjson_feedv(struct ndjson *p, const struct iovec *v, size_t nv,
+		 ndjson_line_cb cb, void *ud)
+{
+	int over = 0;
+	for (size_t k = 0; k < nv; k++) {
+		int rc = ndjson_feed(p, v[k].iov_base, v[k].iov_len, cb, ud);
+		if (rc == -ENOBUFS)
+			over = rc;
+		else if (rc)
+			return rc;
+	}
+	return over;
+}
+
 int ndjson_finish(struct ndjson *p, ndjson_line_cb cb, void *ud)
 {
 	if (!p->line.len)

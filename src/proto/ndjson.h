@@ -9,6 +9,7 @@
 #define INFBENCH_PROTO_NDJSON_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "core/buf.h"
 
@@ -30,6 +31,10 @@ void ndjson_free(struct ndjson *p);
 /* 0, the callback's value, or -ENOBUFS for an over-long line (skipped). */
 int ndjson_feed(struct ndjson *p, const char *buf, size_t len,
 		ndjson_line_cb cb, void *ud);
+/* ndjson_feed over spans v[0..nv) in order, as one byte stream. Returns
+ * as ndjson_feed (the callback's non-zero value stops it at once). */
+int ndjson_feedv(struct ndjson *p, const struct iovec *v, size_t nv,
+		 ndjson_line_cb cb, void *ud);
 /* Dispatch an unterminated last line. Returns 1 if one was pending. */
 int ndjson_finish(struct ndjson *p, ndjson_line_cb cb, void *ud);
 

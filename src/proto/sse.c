@@ -59,8 +59,11 @@ overflow:
 	return -ENOBUFS;
 }
 
-int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
-	     void *ud)
+/* sse_feed's body, inlined into sse_feedv's loop over spans (a span per
+ * HTTP chunk: the call per span was 35 instructions per event in a bulk
+ * run, callgrind). */
+static inline __attribute__((always_inline)) int
+feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb, void *ud)
 {
 	size_t i = 0;
 	int over = 0;
@@ -166,6 +169,26 @@ int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 		}
 		i = j + 1;
 		if (rc)
+			return rc;
+	}
+	return over;
+}
+
+int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
+	     void *ud)
+{
+	return feed(p, buf, len, cb, ud);
+}
+
+int sse_feedv(struct sse *p, const struct iovec *v, size_t nv,
+	      sse_event_cb cb, void *ud)
+{
+	int over = 0;
+	for (size_t k = 0; k < nv; k++) {
+		int rc = feed(p, v[k].iov_base, v[k].iov_len, cb, ud);
+		if (rc == -ENOBUFS)
+			over = rc;
+		else if (rc)
 			return rc;
 	}
 	return over;

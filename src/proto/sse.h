@@ -10,6 +10,7 @@
 #define INFBENCH_PROTO_SSE_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "core/buf.h"
 
@@ -49,6 +50,11 @@ void sse_free(struct sse *p);
  * parser skips that event and stays usable). */
 int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb,
 	     void *ud);
+/* sse_feed over spans v[0..nv) in order, as one byte stream (an event may
+ * run across spans). Returns as sse_feed: the callback's non-zero value
+ * stops it at once; -ENOBUFS once all spans are fed. */
+int sse_feedv(struct sse *p, const struct iovec *v, size_t nv,
+	      sse_event_cb cb, void *ud);
 /* End of stream: dispatches an event whose data lines were complete but
  * whose blank line never came. Returns 1 when bytes of an incomplete line
  * or event were pending (a truncated stream), else 0 or the cb's value. */

@@ -34,33 +34,58 @@ static size_t peek_obj(void *ud, const char *s, size_t avail)
 	return 0;
 }
 
+/* The pieces (step bytes, or drawn from the input when 0) fed one call
+ * each, or with vec, up to five at a time as spans (sse_feedv). */
 static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out,
-		    int peek)
+		    int peek, int vec)
 {
 	struct sse p;
 	sse_init(&p);
 	if (peek)
 		p.peek = peek_obj;
+	struct iovec v[5];
+	size_t nv = 0;
 	for (size_t i = 0; i < n;) {
 		size_t k = step ? step : (size_t)(d[i] % 7) + 1;
 		if (k > n - i)
 			k = n - i;
-		sse_feed(&p, (const char *)d + i, k, collect, out);
+		if (!vec) {
+			sse_feed(&p, (const char *)d + i, k, collect, out);
+		} else {
+			v[nv].iov_base = (void *)(d + i);
+			v[nv++].iov_len = k;
+			if (nv == 5 || i + k == n || d[i] % 3 == 0) {
+				sse_feedv(&p, v, nv, collect, out);
+				nv = 0;
+			}
+		}
 		i += k;
 	}
 	buf_printf(out, "#%d", sse_finish(&p, collect, out));
 	sse_free(&p);
 }
 
-static void run_nd(const uint8_t *d, size_t n, size_t step, struct buf *out)
+static void run_nd(const uint8_t *d, size_t n, size_t step, struct buf *out,
+		   int vec)
 {
 	struct ndjson p;
 	ndjson_init(&p);
+	struct iovec v[5];
+	size_t nv = 0;
 	for (size_t i = 0; i < n;) {
 		size_t k = step ? step : (size_t)(d[i] % 7) + 1;
 		if (k > n - i)
 			k = n - i;
-		ndjson_feed(&p, (const char *)d + i, k, collect, out);
+		if (!vec) {
+			ndjson_feed(&p, (const char *)d + i, k, collect, out);
+		} else {
+			v[nv].iov_base = (void *)(d + i);
+			v[nv++].iov_len = k;
+			if (nv == 5 || i + k == n || d[i] % 3 == 0) {
+				ndjson_feedv(&p, v, nv, collect, out);
+				nv = 0;
+			}
+		}
 		i += k;
 	}
 	buf_printf(out, "#%d", ndjson_finish(&p, collect, out));
@@ -73,22 +98,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&a, 0);
 	buf_init(&b, 0);
 	buf_init(&c, 0);
-	run_sse(data, size, size ? size : 1, &a, 0);
-	run_sse(data, size, 1, &b, 0);
-	run_sse(data, size, 0, &c, 0);
+	run_sse(data, size, size ? size : 1, &a, 0, 0);
+	run_sse(data, size, 1, &b, 0, 0);
+	run_sse(data, size, 0, &c, 0, 0);
 	if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)) ||
 	    a.len != c.len || (a.len && memcmp(a.data, c.data, a.len)))
 		abort();
-	for (int split = 0; split < 2; split++) { /* with a look-ahead */
+	for (int split = 0; split < 4; split++) { /* look-ahead, spans */
 		buf_reset(&b);
-		run_sse(data, size, split ? 0 : (size ? size : 1), &b, 1);
+		run_sse(data, size, split % 2 ? 0 : (size ? size : 1), &b,
+			split < 2, split >= 2 || split == 1);
 		if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)))
 			abort();
 	}
 	buf_reset(&a);
 	buf_reset(&b);
-	run_nd(data, size, size ? size : 1, &a);
-	run_nd(data, size, 1, &b);
+	run_nd(data, size, size ? size : 1, &a, 0);
+	run_nd(data, size, 1, &b, 0);
+	if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)))
+		abort();
+	buf_reset(&b);
+	run_nd(data, size, 0, &b, 1);
 	if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)))
 		abort();
 	buf_free(&a);

@@ -177,11 +177,13 @@ static void x_head(struct http_req *r, long st, int64_t t)
 	x->heads++;
 }
 
-static int x_data(struct http_req *r, const char *p, size_t n, int64_t t)
+static int x_data(struct http_req *r, const struct iovec *v, size_t nv,
+		  int64_t t)
 {
 	(void)t;
 	struct xfer *x = r->ud;
-	buf_append(&x->body, p, n);
+	for (size_t k = 0; k < nv; k++)
+		buf_append(&x->body, v[k].iov_base, v[k].iov_len);
 	return x->stop_after && ++x->cbs >= x->stop_after;
 }
 

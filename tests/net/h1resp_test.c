@@ -17,6 +17,10 @@ struct got {
 	const char *why;
 };
 
+/* Spans per h1_resp_feed call: some passes use few, so that a call
+ * stops with its spans full and the next goes on. */
+static size_t max_spans = 64;
+
 /* Feed msg in pieces of the given sizes (sizes[i] == 0: the rest), then
  * signal EOF when eof is set and the response is not done. */
 static void parse(const char *msg, size_t n, const size_t *cuts,
@@ -40,11 +44,10 @@ static void parse(const char *msg, size_t n, const size_t *cuts,
 		char *b = piece;
 		size_t left = k;
 		for (;;) {
-			size_t used;
-			const char *body = NULL;
-			size_t blen = 0;
-			enum h1_ev ev = h1_resp_feed(&p, b, left, &used, &body,
-						     &blen);
+			size_t used, ns = 0;
+			struct iovec sp[64];
+			enum h1_ev ev = h1_resp_feed(&p, b, left, &used, sp,
+						     max_spans, &ns);
 			ASSERT_TRUE(used <= left);
 			b += used;
 			left -= used;
@@ -57,10 +60,16 @@ static void parse(const char *msg, size_t n, const size_t *cuts,
 				g->status = p.status;
 				ASSERT_TRUE(h1_resp_has_head(&p));
 			} else if (ev == H1_BODY) {
-				ASSERT_TRUE(blen > 0);
-				ASSERT_TRUE(body >= piece &&
-					    body + blen <= piece + k);
-				buf_append(&g->body, body, blen);
+				ASSERT_TRUE(ns > 0 && ns <= max_spans);
+				for (size_t j = 0; j < ns; j++) {
+					const char *sb = sp[j].iov_base;
+					ASSERT_TRUE(sp[j].iov_len > 0);
+					ASSERT_TRUE(sb >= piece &&
+						    sb + sp[j].iov_len <=
+							    piece + k);
+					buf_append(&g->body, sb,
+						   sp[j].iov_len);
+				}
 			} else if (ev == H1_DONE) {
 				g->done = 1;
 				g->trailing += left;
@@ -132,6 +141,17 @@ static void all_splits(const char *msg, int eof, struct got *whole)
 			    !memcmp(g.body.data, wb, g.body.len));
 		got_free(&g);
 	}
+	/* whole, with one and two spans per call */
+	for (max_spans = 1; max_spans <= 2; max_spans++) {
+		parse(msg, n, NULL, 0, eof, 0, &g);
+		ASSERT_EQ(g.done, whole->done);
+		ASSERT_EQ(g.error, whole->error);
+		ASSERT_EQ(g.body.len, whole->body.len);
+		ASSERT_TRUE(!g.body.len ||
+			    !memcmp(g.body.data, wb, g.body.len));
+		got_free(&g);
+	}
+	max_spans = 64;
 	free(ones);
 }
 
@@ -159,27 +179,51 @@ static void test_chunked_sse(void)
 	got_free(&g);
 }
 
-/* A whole read of chunks is joined into one span (one on_data call). */
-static void test_chunks_joined(void)
+/* A whole read of chunks comes back in one call, a span per chunk, in
+ * place (nothing moved); with room for two spans, in two calls. */
+static void test_chunk_spans(void)
 {
 	char m[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		   "3\r\nabc\r\n3\r\ndef\r\n2\r\ngh\r\n0\r\n\r\n";
 	struct h1_resp p;
 	h1_resp_init(&p, 0);
-	size_t used, blen = 0, n = strlen(m);
-	const char *body;
-	ASSERT_EQ(h1_resp_feed(&p, m, n, &used, &body, &blen), H1_HEAD);
+	size_t used, ns = 0, n = strlen(m);
+	struct iovec sp[4];
+	ASSERT_EQ(h1_resp_feed(&p, m, n, &used, sp, 4, &ns), H1_HEAD);
 	char *b = m + used;
 	n -= used;
-	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, &body, &blen), H1_BODY);
-	ASSERT_EQ(blen, 8);
-	ASSERT_TRUE(!memcmp(body, "abcdefgh", 8));
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 4, &ns), H1_BODY);
+	ASSERT_EQ(ns, 3);
+	ASSERT_TRUE(sp[0].iov_base == b + 3 && sp[0].iov_len == 3);
+	ASSERT_TRUE(sp[1].iov_base == b + 11 && sp[1].iov_len == 3);
+	ASSERT_TRUE(sp[2].iov_base == b + 19 && sp[2].iov_len == 2);
+	/* the buffer is not rewritten */
+	ASSERT_TRUE(!memcmp(b, "3\r\nabc\r\n3\r\ndef\r\n2\r\ngh\r\n", 23));
 	b += used;
 	n -= used;
-	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, &body, &blen), H1_DONE);
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 4, &ns), H1_DONE);
 	ASSERT_EQ(used, n);
 	/* Done is sticky. */
-	ASSERT_EQ(h1_resp_feed(&p, b, 0, &used, &body, &blen), H1_DONE);
+	ASSERT_EQ(h1_resp_feed(&p, b, 0, &used, sp, 4, &ns), H1_DONE);
+	/* two spans a call */
+	char m2[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "3\r\nabc\r\n3\r\ndef\r\n2\r\ngh\r\n0\r\n\r\n";
+	h1_resp_init(&p, 0);
+	n = strlen(m2);
+	ASSERT_EQ(h1_resp_feed(&p, m2, n, &used, sp, 2, &ns), H1_HEAD);
+	b = m2 + used;
+	n -= used;
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_BODY);
+	ASSERT_EQ(ns, 2);
+	ASSERT_TRUE(!memcmp(sp[1].iov_base, "def", 3));
+	b += used;
+	n -= used;
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_BODY);
+	ASSERT_EQ(ns, 1);
+	ASSERT_TRUE(sp[0].iov_len == 2 && !memcmp(sp[0].iov_base, "gh", 2));
+	b += used;
+	n -= used;
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_DONE);
 }
 
 /* The whole-chunk loop's edges: sizes of 8 hex digits (taken whole) and
@@ -363,23 +407,24 @@ static void test_body_before_error(void)
 		   "2\r\nok!!";
 	struct h1_resp p;
 	h1_resp_init(&p, 0);
-	size_t used, blen, n = strlen(m);
-	const char *body;
+	size_t used, ns, n = strlen(m);
+	struct iovec sp[2];
 	char *b = m;
-	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, &body, &blen), H1_HEAD);
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_HEAD);
 	b += used, n -= used;
-	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, &body, &blen), H1_BODY);
-	ASSERT_EQ(blen, 2);
-	ASSERT_TRUE(!memcmp(body, "ok", 2));
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_BODY);
+	ASSERT_EQ(ns, 1);
+	ASSERT_EQ(sp[0].iov_len, 2);
+	ASSERT_TRUE(!memcmp(sp[0].iov_base, "ok", 2));
 	b += used, n -= used;
-	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, &body, &blen), H1_ERROR);
+	ASSERT_EQ(h1_resp_feed(&p, b, n, &used, sp, 2, &ns), H1_ERROR);
 	ASSERT_TRUE(strstr(p.error, "CRLF") != NULL);
 }
 
 int main(void)
 {
 	TEST_RUN(test_chunked_sse);
-	TEST_RUN(test_chunks_joined);
+	TEST_RUN(test_chunk_spans);
 	TEST_RUN(test_whole_chunk_edges);
 	TEST_RUN(test_content_length);
 	TEST_RUN(test_close_delimited);

@@ -246,6 +246,76 @@ static int collect_line(void *ud, const char *l, size_t n)
 	return collect(ud, l, n);
 }
 
+/* sse_feedv and ndjson_feedv: random pieces handed over as spans, a
+ * random number a call, give the events of the whole stream; a stop
+ * from the callback returns at once; an over-long line in one span is
+ * reported after the rest is fed. */
+static void test_feedv(void)
+{
+	struct rng r;
+	rng_seed(&r, 11);
+	size_t len = strlen(stream_a);
+	for (int rep = 0; rep < 300; rep++) {
+		struct sse p;
+		sse_init(&p);
+		struct buf out;
+		buf_init(&out, 0);
+		struct iovec v[6];
+		size_t i = 0;
+		while (i < len) {
+			size_t nv = (size_t)rng_int(&r, 1, 6);
+			size_t k = 0;
+			for (; k < nv && i < len; k++) {
+				size_t n = (size_t)rng_int(&r, 1, 12);
+				if (n > len - i)
+					n = len - i;
+				v[k].iov_base = (void *)(stream_a + i);
+				v[k].iov_len = n;
+				i += n;
+			}
+			ASSERT_EQ(sse_feedv(&p, v, k, collect, &out), 0);
+		}
+		ASSERT_EQ(sse_finish(&p, collect, &out), 0);
+		ASSERT_STR_EQ(out.data, expect_a);
+		sse_free(&p);
+		buf_free(&out);
+	}
+	struct sse p;
+	sse_init(&p);
+	int count = 0;
+	struct iovec v[3] = {{(void *)"data: a\n\nda", 11},
+			     {(void *)"ta: b\n\n", 7},
+			     {(void *)"data: c\n\n", 9}};
+	ASSERT_EQ(sse_feedv(&p, v, 3, stop_at_second, &count), 99);
+	ASSERT_EQ(count, 2);
+	sse_free(&p);
+	/* an over-long line, then an event in the next span */
+	sse_init(&p);
+	struct buf out;
+	buf_init(&out, 0);
+	size_t big = SSE_MAX_LINE + 100;
+	char *s = xmalloc(big);
+	memset(s, 'x', big);
+	memcpy(s, "data: ", 6);
+	struct iovec w[2] = {{s, big}, {(void *)"\n\ndata: ok\n\n", 12}};
+	ASSERT_EQ(sse_feedv(&p, w, 2, collect, &out), -ENOBUFS);
+	ASSERT_STR_EQ(out.data, "2:ok|");
+	free(s);
+	sse_free(&p);
+	buf_reset(&out);
+	/* NDJSON */
+	const char *nd = "{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":3}";
+	struct ndjson q;
+	ndjson_init(&q);
+	struct iovec x[3] = {{(void *)nd, 4}, {(void *)(nd + 4), 9},
+			     {(void *)(nd + 13), strlen(nd) - 13}};
+	ASSERT_EQ(ndjson_feedv(&q, x, 3, collect_line, &out), 0);
+	ASSERT_EQ(ndjson_finish(&q, collect_line, &out), 1);
+	ASSERT_STR_EQ(out.data, "7:{\"a\":1}|7:{\"b\":2}|7:{\"c\":3}|");
+	ndjson_free(&q);
+	buf_free(&out);
+}
+
 static void test_ndjson_splits(void)
 {
 	const char *s = "{\"response\":\"a\",\"done\":false}\n\n"
@@ -287,5 +357,6 @@ int main(void)
 	TEST_RUN(test_sse_callback_stops);
 	TEST_RUN(test_sse_overflow_recovers);
 	TEST_RUN(test_ndjson_splits);
+	TEST_RUN(test_feedv);
 	return TEST_DONE();
 }
