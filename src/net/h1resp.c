@@ -347,10 +347,11 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, const char *buf, size_t n,
 		case S_CHUNK_SIZE: {
 			/* Fastest path: whole chunks in view, "hex CRLF
 			 * data CRLF" (an SSE event each, as streaming
-			 * servers write them), joined in one loop without
-			 * a state change per byte run. Anything else (a
-			 * chunk cut by the read's end, extensions, bare LF,
-			 * the last chunk) is left to the paths below. */
+			 * servers write them), a span each, taken in one
+			 * loop without a state change per chunk. Anything
+			 * else (a chunk cut by the read's end, extensions,
+			 * bare LF, the last chunk, no room for a span) is
+			 * left to the paths below. */
 			if (!p->head_bytes)
 				i = whole_chunks(buf, n, i, &o);
 			/* Fast path: a whole "hex CRLF" line in view, as
