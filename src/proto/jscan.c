@@ -848,8 +848,12 @@ static unsigned lower_bound(const uint16_t *v, unsigned n, size_t x)
 
 /* The scalar value of s at vs (< n is not assumed) into c: its span,
  * type and escapes. Returns 0, or -1 when no valid scalar starts there
- * (a container, a key's bytes, invalid or truncated). */
-JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
+ * (a container, a key's bytes, invalid or truncated). bounded: the
+ * caller goes on to compare the template's byte after the value (one
+ * that ends a value: a comma, bracket or space) with s's, so a positive
+ * integer of up to 18 digits is read as its digits alone; that compare
+ * rejects a fraction or an exponent. */
+JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
 			    struct memo_chg *c, const struct vconst *vc)
 {
 	const char *q;
@@ -857,7 +861,10 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs,
 		return -1;
 	int esc = 0;
 	enum jscan_type t;
-	if (s[vs] == '"') {
+	if (bounded && (unsigned)(s[vs] - '1') < 9 &&
+	    (q = skip_digits(s + vs + 1, s + n)) - (s + vs) < 19) {
+		t = JSCAN_INT;
+	} else if (s[vs] == '"') {
 		q = str_body(s + vs + 1, s + n, &esc, vc);
 		if (!q)
 			return -1;
@@ -985,24 +992,10 @@ JSCAN_INLINE int memo_fast(const struct jscan_memo_tpl *T, const char *s,
 			return -1;
 		np += gap;
 		struct memo_chg *c = &chg[i];
-		size_t ve;
-		/* A positive integer of up to 18 digits where T has a byte
-		 * after the value (one that ends a value: a comma, bracket
-		 * or space): its digits here; the compare of the bytes
-		 * after it rejects a fraction or an exponent. */
-		const char *q;
-		if (se < tlen && np < n && (unsigned)(s[np] - '1') < 9 &&
-		    (q = skip_digits(s + np + 1, s + n)) - (s + np) < 19) {
-			ve = (size_t)(q - s);
-			c->type = JSCAN_INT;
-			c->escaped = 0;
-			c->start = (uint32_t)np;
-			c->end = (uint32_t)ve;
-		} else {
-			if (memo_value(s, n, np, c, &vc))
-				return -1;
-			ve = c->end;
-		}
+		/* the tail or next gap after the value is compared below */
+		if (memo_value(s, n, np, se < tlen, c, &vc))
+			return -1;
+		size_t ve = c->end;
 		dd += (long)(ve - np) - (long)(se - ss);
 		d[i + 1] = dd;
 		np = ve;
@@ -1095,7 +1088,8 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 			return -1;
 		struct memo_chg *c = &chg[nc];
 		size_t vs = np + (ss[j] - op);
-		if (memo_value(s, n, vs, c, &vc))
+		/* the bytes after it are compared next (common_prefix) */
+		if (memo_value(s, n, vs, se[j] < T->len, c, &vc))
 			return -1;
 		d[nc + 1] = d[nc] + (long)(c->end - vs) - (long)(se[j] - ss[j]);
 		nc++;
