@@ -235,24 +235,35 @@ static int span_add(struct spans *o, const char *p, size_t n)
 	return 0;
 }
 
-/* The complete chunks "hex CRLF data CRLF" (size 1..8 hex digits, not 0)
- * at buf[i..n), their data each a span, while there is room. Returns the
+/* A whole chunk-size line "hex CRLF" (1 to 11 digits, no extension) at
+ * buf[i..n): the size in *v and the offset after the line; 0 when there
+ * is none in view (then the byte path decides). */
+static inline size_t size_line(const char *buf, size_t n, size_t i,
+				uint64_t *v)
+{
+	size_t k = i, lim = n - i > 11 ? i + 11 : n;
+	uint64_t x = 0;
+	unsigned h;
+	while (k < lim && (h = hex_tab[(unsigned char)buf[k]]) != 0)
+		x = x << 4 | (h - 1), k++;
+	if (k == i || n - k < 2 || buf[k] != '\r' || buf[k + 1] != '\n')
+		return 0;
+	*v = x;
+	return k + 2;
+}
+
+/* The complete chunks "hex CRLF data CRLF" (not the last, of size 0) at
+ * buf[i..n), their data each a span, while there is room. Returns the
  * offset after the last one taken. */
 static size_t whole_chunks(const char *buf, size_t n, size_t i,
 			   struct spans *o)
 {
 	struct iovec *sp = o->sp;
 	size_t ns = o->ns, max = o->max;
-	while (n - i >= 10 && ns < max) { /* buf[k + 1] is in view below */
-		size_t k = i, lim = i + 8;
-		uint64_t v = 0;
-		unsigned h;
-		while (k < lim && (h = hex_tab[(unsigned char)buf[k]]) != 0)
-			v = v << 4 | (h - 1), k++;
-		if (!v || buf[k] != '\r' || buf[k + 1] != '\n')
-			break;
-		size_t ds = k + 2;
-		if (n - ds < v + 2 || buf[ds + v] != '\r' ||
+	while (ns < max) {
+		uint64_t v;
+		size_t ds = size_line(buf, n, i, &v);
+		if (!ds || !v || n - ds < v + 2 || buf[ds + v] != '\r' ||
 		    buf[ds + v + 1] != '\n')
 			break;
 		sp[ns].iov_base = (void *)(buf + ds);
@@ -354,27 +365,20 @@ enum h1_ev h1_resp_feed(struct h1_resp *p, const char *buf, size_t n,
 			 * left to the paths below. */
 			if (!p->head_bytes)
 				i = whole_chunks(buf, n, i, &o);
-			/* Fast path: a whole "hex CRLF" line in view, as
-			 * streaming servers write them. */
-			if (!p->head_bytes && n - i >= 3) {
-				size_t k = i;
-				uint64_t v = 0;
-				int h;
-				while (k < n && k - i < 12 &&
-				       (h = hexval(buf[k])) >= 0)
-					v = v << 4 | (uint64_t)h, k++;
-				if (k > i && k - i < 12 && k + 1 < n &&
-				    buf[k] == '\r' && buf[k + 1] == '\n') {
-					i = k + 2;
-					p->left = v;
-					if (v) {
-						p->state = S_CHUNK_DATA;
-					} else {
-						p->state = S_TRAILER;
-						line_reset(p);
-					}
-					break;
+			/* Fast path: a whole "hex CRLF" line in view (its
+			 * data cut by the read's end). */
+			uint64_t v;
+			size_t ds;
+			if (!p->head_bytes && (ds = size_line(buf, n, i, &v))) {
+				i = ds;
+				p->left = v;
+				if (v) {
+					p->state = S_CHUNK_DATA;
+				} else {
+					p->state = S_TRAILER;
+					line_reset(p);
 				}
+				break;
 			}
 			int seen = 0;
 			while (i < n) {
