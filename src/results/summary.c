@@ -224,28 +224,16 @@ static double peak_events(const struct rec *reqs, size_t n,
 	}
 	if (n_ev == 0)
 		return 0;
+	/* Count per bucket when the span is small enough, else collect the
+	 * bucket of every event and count runs after sorting. */
 	uint64_t best = 0;
 	int64_t span = (t1 - t0) / NS_PER_S + 1;
-	if (span > 0 && (uint64_t)span <= SUMMARY_MAX_PEAK_BUCKETS) {
-		uint32_t *cnt = xcalloc((size_t)span, sizeof(*cnt));
-		for (size_t i = 0; i < n; i++) {
-			if (!per[i].ok)
-				continue;
-			struct rec_evcur c;
-			struct rec_event e;
-			rec_ev_begin(&reqs[i], &c);
-			while (rec_ev_next(&c, &e)) {
-				int64_t b = (e.t_ns - t0) / NS_PER_S;
-				if (b < 0)
-					b = 0; /* event before its send: data bug */
-				if (++cnt[b] > best)
-					best = cnt[b];
-			}
-		}
-		free(cnt);
-		return (double)best;
-	}
-	int64_t *bk = xmalloc(n_ev * sizeof(*bk));
+	uint32_t *cnt = NULL;
+	int64_t *bk = NULL;
+	if (span > 0 && (uint64_t)span <= SUMMARY_MAX_PEAK_BUCKETS)
+		cnt = xcalloc((size_t)span, sizeof(*cnt));
+	else
+		bk = xmalloc(n_ev * sizeof(*bk));
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!per[i].ok)
@@ -253,8 +241,21 @@ static double peak_events(const struct rec *reqs, size_t n,
 		struct rec_evcur c;
 		struct rec_event e;
 		rec_ev_begin(&reqs[i], &c);
-		while (m < n_ev && rec_ev_next(&c, &e))
-			bk[m++] = (e.t_ns - t0) / NS_PER_S;
+		while (m < n_ev && rec_ev_next(&c, &e)) {
+			int64_t b = (e.t_ns - t0) / NS_PER_S;
+			if (bk) {
+				bk[m++] = b;
+				continue;
+			}
+			if (b < 0)
+				b = 0; /* event before its send: data bug */
+			if (++cnt[b] > best)
+				best = cnt[b];
+		}
+	}
+	if (cnt) {
+		free(cnt);
+		return (double)best;
 	}
 	qsort(bk, m, sizeof(*bk), cmp_i64);
 	for (size_t i = 0, j; i < m; i = j) {
