@@ -104,7 +104,7 @@ int results_csv_write_requests(FILE *f, const struct summary *s,
 		put_num(f, q->tpot_s);
 		double itl = NAN;
 		if (q->ok && r->n_events > 1)
-			itl = (double)(r->t_last_ev_ns - r->t_first_ev_ns) /
+			itl = (double)(r->t_last_ev_ns - rec_first_ev_ns(r)) /
 			      (double)NS_PER_S / (double)(r->n_events - 1);
 		put_num(f, itl);
 		put_opt(f, r->worker);

@@ -172,8 +172,6 @@ static __attribute__((noinline)) void push_slow(struct rec *r, int64_t t_ns,
 	} else {
 		p[0] = (uint32_t)dt | text | code << REC_EV_CODE_SHIFT;
 	}
-	if (r->n_events == 0)
-		r->t_first_ev_ns = t_ns;
 	r->n_slots += k;
 	r->n_events++;
 	r->t_last_ev_ns = t_ns;

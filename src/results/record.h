@@ -88,8 +88,8 @@ struct rec {
 	uint32_t *ev;             /* owned; the packed events (above) */
 	void *ev_ready;           /* ev's pages below this were made
 				     present (rec_push_event); a hint */
-	int64_t t_first_ev_ns;    /* the first event's time; n_events > 0 */
-	int64_t t_last_ev_ns;     /* the last event's time; n_events > 0 */
+	int64_t t_last_ev_ns;     /* the last event's time (the next one's
+				     step is from it); n_events > 0 */
 	char *error;              /* outcome detail, owned, NULL when ok */
 	char *text;               /* generated text when kept, owned */
 	size_t text_len;
@@ -134,6 +134,15 @@ static inline int rec_ev_next(struct rec_evcur *c, struct rec_event *e)
 	e->t_ns = c->t;
 	e->has_text = w >> REC_EV_DT_BITS & 1;
 	return 1;
+}
+
+/* The first event's time (n_events > 0; else 0). */
+static inline int64_t rec_first_ev_ns(const struct rec *r)
+{
+	struct rec_evcur c;
+	struct rec_event e;
+	rec_ev_begin(r, &c);
+	return rec_ev_next(&c, &e) ? e.t_ns : 0;
 }
 
 /* Zero a record and set the "unknown" sentinels. */

@@ -364,7 +364,7 @@ int summary_compute(struct summary *s, const struct rec *reqs, size_t n,
 		n_ok++;
 		s->completed++;
 		s->out_src[src]++;
-		int64_t t_first = r->t_first_ev_ns;
+		int64_t t_first = rec_first_ev_ns(r);
 		int64_t t_last = r->t_last_ev_ns;
 		q->ttft_s = ns_to_s(t_first - r->t_send_ns);
 		q->e2el_s = ns_to_s(t_last - r->t_send_ns);

@@ -60,7 +60,7 @@ static void test_roundtrip(void)
 	ASSERT_EQ(out[0].t_first_byte_ns, 9000);
 	ASSERT_EQ(out[0].n_events, 4);
 	ASSERT_EQ(out[0].n_slots, 4 + 1 + 1 + 4); /* rebuilt as pushed */
-	ASSERT_EQ(out[0].t_first_ev_ns, 10000);
+	ASSERT_EQ(rec_first_ev_ns(&out[0]), 10000);
 	ASSERT_EQ(out[0].t_last_ev_ns, 5000000000);
 	static const struct rec_event want[4] = {
 		{10000, 1, 1}, {20000, -1, 0}, {39000, 2, 1}, {5000000000, 9, 1}};

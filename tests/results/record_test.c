@@ -280,11 +280,11 @@ static void test_first_event_escapes(void)
 	ASSERT_EQ(r.ev[1], 0x456789abu);
 	ASSERT_EQ(r.ev[2], 0x123u);
 	ASSERT_EQ(r.ev[3], 1u);
-	ASSERT_EQ(r.t_first_ev_ns, t);
+	ASSERT_EQ(rec_first_ev_ns(&r), t);
 	ASSERT_EQ(r.t_last_ev_ns, t);
 	rec_push_event(&r, t + 10, 0, 0);
 	ASSERT_EQ(r.n_slots, 5);
-	ASSERT_EQ(r.t_first_ev_ns, t);
+	ASSERT_EQ(rec_first_ev_ns(&r), t);
 	ASSERT_EQ(r.t_last_ev_ns, t + 10);
 	struct rec_event e = event_at(&r, 0);
 	ASSERT_EQ(e.t_ns, t);
@@ -424,7 +424,7 @@ static void test_round_trip_random(void)
 					   want[i].tokens, want[i].has_text);
 		}
 		if (n) {
-			ASSERT_EQ(r.t_first_ev_ns, want[0].t_ns);
+			ASSERT_EQ(rec_first_ev_ns(&r), want[0].t_ns);
 			ASSERT_EQ(r.t_last_ev_ns, want[n - 1].t_ns);
 		}
 		if (round % 5 == 0) {
@@ -457,7 +457,7 @@ static void test_growth_mid_escape(void)
 		ASSERT_EQ(event_at(&r, normal + 2).t_ns, -6);
 		ASSERT_EQ(event_at(&r, normal).t_ns, normal);
 		ASSERT_EQ(r.t_last_ev_ns, -6);
-		ASSERT_EQ(r.t_first_ev_ns, 0);
+		ASSERT_EQ(rec_first_ev_ns(&r), 0);
 		rec_free(&r);
 	}
 }

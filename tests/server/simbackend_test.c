@@ -57,8 +57,8 @@ static void predict_one(const struct sim_config *sc, int32_t in, int32_t out,
 	char *err = NULL;
 	ASSERT_EQ(sim_run_virtual(sc, &wl, &r, NULL, NULL, &err), 0);
 	ASSERT_EQ(r.n_events, (uint32_t)out);
-	*ttft_ms = (double)(r.t_first_ev_ns - r.t_send_ns) / 1e6;
-	*itl_ms = (double)(r.t_last_ev_ns - r.t_first_ev_ns) /
+	*ttft_ms = (double)(rec_first_ev_ns(&r) - r.t_send_ns) / 1e6;
+	*itl_ms = (double)(r.t_last_ev_ns - rec_first_ev_ns(&r)) /
 		  (out - 1) / 1e6;
 	rec_free(&r);
 }

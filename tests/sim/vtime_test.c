@@ -60,11 +60,11 @@ static void summarize(const struct rec *r, uint32_t n,
 			s->http429++;
 		if (r[i].outcome != REC_OK)
 			continue;
-		ttft[n_ok] = r[i].t_first_ev_ns - r[i].t_send_ns;
+		ttft[n_ok] = rec_first_ev_ns(&r[i]) - r[i].t_send_ns;
 		e2e[n_ok++] = r[i].t_done_ns - r[i].t_send_ns;
 		struct rec_evcur c;
 		struct rec_event e;
-		int64_t prev = r[i].t_first_ev_ns;
+		int64_t prev = rec_first_ev_ns(&r[i]);
 		rec_ev_begin(&r[i], &c);
 		for (uint32_t k = 0; rec_ev_next(&c, &e); k++) {
 			if (k > 0)
