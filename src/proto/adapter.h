@@ -45,33 +45,35 @@ void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
 void proto__error_from(const char *data, size_t len, struct proto_event *ev);
 
 /* The prologue of every JSON event. Parses data (len bytes) with t's
- * paths into f[0..t->n) (compiling t on first use; thread-safe), through
- * st->memo when the stream has one. Returns 0
- * when data is a JSON object without an error marker. Else -1 with ev
- * filled: PEV_BAD (not JSON, or not an object) or PEV_ERROR (an "error"
- * member, or "object":"error" when t->object >= 0). ev is not reset first
- * (proto__event_init). Inline: it runs on every event. */
-static inline int proto__fields_parse(struct proto__fields *t,
-				      struct proto_stream *st,
-				      const char *data, size_t len,
-				      struct jscan_field *f,
-				      struct proto_event *ev)
+ * paths (compiling t on first use; thread-safe), through st->memo when
+ * the stream has one, and returns its fields[0..t->n): buf, or the memo's
+ * own (jscan_memo_fields: read-only, valid until the stream's next
+ * event), when data is a JSON object without an error marker. Else NULL
+ * with ev filled: PEV_BAD (not JSON, or not an object) or PEV_ERROR (an
+ * "error" member, or "object":"error" when t->object >= 0). ev is not
+ * reset first (proto__event_init). Inline: it runs on every event. */
+static inline const struct jscan_field *
+proto__fields_parse(struct proto__fields *t, struct proto_stream *st,
+		    const char *data, size_t len, struct jscan_field *buf,
+		    struct proto_event *ev)
 {
 	if (!atomic_load_explicit(&t->compiled, memory_order_acquire))
 		proto__fields_compile_once(t);
-	if ((st->memo ? jscan_parse_memo(st->memo, data, len, t->paths, f,
-					 t->n)
-		      : jscan_parse(data, len, t->paths, f, t->n)) ||
-	    f[t->root].type != JSCAN_OBJECT) {
+	const struct jscan_field *f =
+		st->memo ? jscan_memo_fields(st->memo, data, len, t->paths,
+					     buf, t->n)
+			 : (jscan_parse(data, len, t->paths, buf, t->n) ? NULL
+									: buf);
+	if (!f || f[t->root].type != JSCAN_OBJECT) {
 		proto__bad_event(data, len, ev);
-		return -1;
+		return NULL;
 	}
 	if (f[t->error].type != JSCAN_ABSENT ||
 	    (t->object >= 0 && jscan_str_eq(&f[t->object], "error"))) {
 		proto__error_from(data, len, ev);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return f;
 }
 
 /* PEV_BAD for a well-formed event of the wrong shape; the error text is

@@ -734,7 +734,7 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
 #define MEMO_SCALARS 64   /* most scalar values in a template */
 #define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
 #define MEMO_NOPLAN 0xFF  /* jscan_memo_tpl.nplan: no plan yet */
-#define MEMO_PEEK 8       /* most planned values a peek keeps */
+#define MEMO_PEEK 8       /* most planned values a peek replays */
 
 /* A field's value in the template. */
 struct memo_field {
@@ -760,21 +760,21 @@ struct memo_step {
 struct memo_fix {
 	uint8_t x, c0, c1; /* field index; planned scalars before its
 			      start, before its end */
-	uint16_t off;       /* its start in the template */
+	uint16_t off, len;  /* its span in the template */
 };
 struct memo_put {
 	uint8_t x, pi;      /* field index, index in the plan */
 };
 
 /* One allocation, sized to the document: header, then img[nf] (the
- * template's fields, start unset: what every match starts from), the
- * last peek's length changes pkd[npk + 1] and values pkchg[npk] (for the
- * jscan_parse_memo that follows it; npk = min(ns, MEMO_PEEK)), the
- * plan's fix[nf], put[nf] and step[ns], ss[ns] and se[ns] (each scalar
- * value's start and end offset, in document order), f[nf] (each field's
- * value), the document buf[len], and owner[len + 1] (owner[i]: the first
- * scalar whose end is >= i, ns when none: where a difference at offset i
- * must lie). */
+ * template's fields, start unset), live[nf] (the fields of the last
+ * match, which jscan_memo_fields returns: img's, except that every
+ * entry of the plan's fix and put is rewritten by each match, so a new
+ * plan starts again from img), the plan's fix[nf], put[nf] and
+ * step[ns], ss[ns] and se[ns] (each scalar value's start and end offset,
+ * in document order), f[nf] (each field's value), the document buf[len],
+ * and owner[len + 1] (owner[i]: the first scalar whose end is >= i, ns
+ * when none: where a difference at offset i must lie). */
 struct jscan_memo_tpl {
 	uint16_t len, ns, nf;  /* document bytes, scalars, fields */
 	uint8_t nplan;         /* scalars the last match replaced, or
@@ -784,14 +784,12 @@ struct jscan_memo_tpl {
 				  moves); the rest containers */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
-	uint8_t npk;           /* room for planned values in pkchg */
 	uint32_t size;         /* bytes allocated */
 	struct jscan_field img[];
 };
 
-#define T_PKD(T) ((long *)((T)->img + (T)->nf))
-#define T_PKCHG(T) ((struct memo_chg *)(T_PKD(T) + (T)->npk + 1))
-#define T_FIX(T) ((struct memo_fix *)(T_PKCHG(T) + (T)->npk))
+#define T_LIVE(T) ((T)->img + (T)->nf)
+#define T_FIX(T) ((struct memo_fix *)((T)->img + 2 * (size_t)(T)->nf))
 #define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
 #define T_STEP(T) ((struct memo_step *)(T_PUT(T) + (T)->nf))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
@@ -802,7 +800,9 @@ struct jscan_memo_tpl {
 
 /* A scalar value of the template that s replaces. */
 struct memo_chg {
-	uint32_t start, end; /* the new value's span in s (< 4 GiB) */
+	uint32_t end;        /* where the new value ends in s (< 4 GiB) */
+	uint32_t cs, clen;   /* its span as a field's (strings: inside the
+				quotes) */
 	uint8_t type;        /* enum jscan_type */
 	uint8_t escaped;
 };
@@ -861,6 +861,7 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
 		return -1;
 	int esc = 0;
 	enum jscan_type t;
+	size_t str = 0; /* 1: a string (its span is inside the quotes) */
 	if (bounded && (unsigned)(s[vs] - '1') < 9 &&
 	    (q = skip_digits(s + vs + 1, s + n)) - (s + vs) < 19) {
 		t = JSCAN_INT;
@@ -870,6 +871,7 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
 			return -1;
 		q++;
 		t = JSCAN_STRING;
+		str = 1;
 	} else if (s[vs] == '{' || s[vs] == '[') {
 		return -1;
 	} else {
@@ -877,8 +879,10 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
 		if (!q)
 			return -1;
 	}
-	c->start = (uint32_t)vs;
-	c->end = (uint32_t)(q - s);
+	size_t end = (size_t)(q - s);
+	c->end = (uint32_t)end;
+	c->cs = (uint32_t)(vs + str);
+	c->clen = (uint32_t)(end - vs - 2 * str);
 	c->type = (uint8_t)t;
 	c->escaped = (uint8_t)esc;
 	return 0;
@@ -903,42 +907,14 @@ JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
 	return n <= 32 ? key_eq(a, b, n) : !memcmp(a, b, n);
 }
 
-/* out[0..nf) = img[0..nf). Not memcpy: for a few hundred bytes of a
- * size known only at run time it becomes `rep movs`, whose start-up was a
- * quarter of the fast path's time (perf annotate, parse_bench). */
-JSCAN_INLINE void memo_copy(struct jscan_field *out,
-			    const struct jscan_field *img, size_t nf)
+/* live[0..nf) for s, which is T with the i-th planned scalar replaced
+ * by chg[i] (d[i]: the length change of the planned scalars before it).
+ * Only the plan's entries are written: the others keep img's values
+ * (memo_plan starts live from img). */
+JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
+			   const struct memo_chg *chg, const long *d)
 {
-#ifdef JSCAN_SSE2
-	_Static_assert(sizeof(struct jscan_field) % 8 == 0, "field size");
-	const char *a = (const char *)img;
-	char *b = (char *)out;
-	size_t n = nf * sizeof(*out), i = 0;
-	for (; i + 32 <= n; i += 32) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(a + i));
-		__m128i y = _mm_loadu_si128((const __m128i *)(a + i + 16));
-		_mm_storeu_si128((__m128i *)(b + i), x);
-		_mm_storeu_si128((__m128i *)(b + i + 16), y);
-	}
-	if (i + 16 <= n) {
-		_mm_storeu_si128((__m128i *)(b + i),
-				 _mm_loadu_si128((const __m128i *)(a + i)));
-		i += 16;
-	}
-	if (i < n) /* n is a multiple of 8 */
-		memcpy(b + i, a + i, 8);
-#else
-	memcpy(out, img, nf * sizeof(*out));
-#endif
-}
-
-/* out[0..nf) for s, which is T with the i-th planned scalar replaced by
- * chg[i] (d[i]: the length change of the planned scalars before it). */
-JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
-			   const struct memo_chg *chg, const long *d,
-			   struct jscan_field *out, size_t nf)
-{
-	memo_copy(out, T->img, nf);
+	struct jscan_field *out = T_LIVE(T);
 	const struct memo_fix *fix = T_FIX(T);
 	const struct memo_put *put = T_PUT(T);
 	/* counts in locals: the stores through out may alias T */
@@ -950,16 +926,15 @@ JSCAN_INLINE void memo_out(const struct jscan_memo_tpl *T, const char *s,
 		struct jscan_field *o = &out[x->x];
 		long d0 = d[x->c0];
 		o->start = s + x->off + d0;
-		o->len = (uint32_t)((long)o->len + d[x->c1] - d0);
+		o->len = (uint32_t)((long)x->len + d[x->c1] - d0);
 	}
 	for (i = 0; i < nput; i++) {
 		const struct memo_chg *c = &chg[put[i].pi];
 		struct jscan_field *o = &out[put[i].x];
-		uint32_t str = c->type == JSCAN_STRING;
 		o->type = c->type;
 		o->escaped = c->escaped;
-		o->start = s + c->start + str;
-		o->len = c->end - c->start - 2 * str;
+		o->start = s + c->cs;
+		o->len = c->clen;
 	}
 }
 
@@ -1049,19 +1024,20 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 				fx->c0 = (uint8_t)c0;
 				fx->c1 = (uint8_t)__builtin_popcountll(below1);
 				fx->off = mf->off;
+				fx->len = mf->len;
 			}
 		}
 		if (!pass)
 			T->nfixs = T->nfix;
 	}
+	memcpy(T_LIVE(T), T->img, T->nf * sizeof(*T->img));
 }
 
 /* Match s against T (see above): find each difference, which must lie
  * in a scalar value; on success T's plan becomes the scalars replaced and
- * out[0..nf) is filled from it. Returns 0, or -1 when s is not T with
- * some scalar values replaced (out then untouched). */
-static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
-		      struct jscan_field *out, size_t nf)
+ * T's live fields are filled from it. Returns 0, or -1 when s is not T
+ * with some scalar values replaced (T then untouched). */
+static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 {
 	const char *b = T_BUF(T);
 	const unsigned char *owner = T_OWNER(T);
@@ -1099,7 +1075,7 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n,
 		op = se[j];
 	}
 	memo_plan(T, mark);
-	memo_out(T, s, chg, d, out, nf);
+	memo_out(T, s, chg, d);
 	return 0;
 }
 
@@ -1113,12 +1089,9 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	if (r->n > MEMO_SCALARS)
 		return -1;
 	size_t size = sizeof(struct jscan_memo_tpl) +
-		      nf * (sizeof(struct jscan_field) +
+		      nf * (2 * sizeof(struct jscan_field) +
 			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
-		      (r->n < MEMO_PEEK ? r->n : MEMO_PEEK) *
-			      (sizeof(struct memo_chg) + sizeof(long)) +
-		      sizeof(long) + 8 * r->n +
-		      nf * sizeof(struct memo_field) + 2 * n + 1;
+		      8 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
 	if (!T || T->size < size) {
 		size = (size + 63) & ~(size_t)63;
@@ -1131,7 +1104,6 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	T->len = (uint16_t)n;
 	T->ns = (uint16_t)r->n;
 	T->nf = (uint16_t)nf;
-	T->npk = (uint8_t)(r->n < MEMO_PEEK ? r->n : MEMO_PEEK);
 	T->nplan = MEMO_NOPLAN;
 	uint16_t *ss = T_SS(T), *se = T_SE(T);
 	memcpy(ss, r->ss, r->n * sizeof(*ss));
@@ -1178,17 +1150,31 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 		g->count = mf->count;
 		g->escaped = mf->escaped;
 	}
+	memcpy(T_LIVE(T), T->img, nf * sizeof(*T->img));
 	m->paths = paths;
 	m->nfields = nf;
 	return 0;
 }
 
-int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
-		     const struct jscan_path *paths, struct jscan_field *out,
-		     size_t nfields)
+/* A match's bookkeeping (jscan_memo_fields). */
+JSCAN_INLINE const struct jscan_field *memo_hit(struct jscan_memo *m,
+						int fast)
+{
+	m->fast += (uint64_t)fast;
+	m->matched++;
+	m->misses = 0;
+	if (++m->run >= 16)
+		m->level = 0;
+	return T_LIVE(m->tpl);
+}
+
+static const struct jscan_field *
+memo_fields(struct jscan_memo *m, const char *s, size_t n,
+	    const struct jscan_path *paths, struct jscan_field *out,
+	    size_t nfields)
 {
 	if (nfields > JSCAN_MAX_FIELDS || n > UINT32_MAX)
-		return -1; /* as jscan_parse */
+		return NULL; /* as jscan_parse */
 	uint32_t stamp = nfields && paths[0].tab.n >= nfields
 				 ? paths[0].tab.stamp
 				 : 0;
@@ -1196,7 +1182,7 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		m->peek = NULL;
 		m->skip--;
 		m->parsed++;
-		return parse(s, n, paths, out, nfields, NULL);
+		return parse(s, n, paths, out, nfields, NULL) ? NULL : out;
 	}
 	int tried = m->tpl && m->paths == paths && m->nfields == nfields &&
 		    m->stamp == stamp;
@@ -1205,8 +1191,7 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 	if (tried && T->nplan != MEMO_NOPLAN) {
 		if (m->peek == s && m->peek_len == n) {
 			/* jscan_memo_peek matched exactly this document:
-			 * its values are kept in T */
-			memo_out(T, s, T_PKCHG(T), T_PKD(T), out, nfields);
+			 * live holds its fields */
 			fast = 1;
 		} else {
 			struct memo_chg chg[MEMO_SCALARS];
@@ -1214,24 +1199,18 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 			size_t len;
 			fast = !memo_fast(T, s, n, 0, &len, chg, d);
 			if (fast)
-				memo_out(T, s, chg, d, out, nfields);
+				memo_out(T, s, chg, d);
 		}
 	}
 	m->peek = NULL;
-	if (fast || (tried && !memo_match(T, s, n, out, nfields))) {
-		m->fast += (uint64_t)fast;
-		m->matched++;
-		m->misses = 0;
-		if (++m->run >= 16)
-			m->level = 0;
-		return 0;
-	}
+	if (fast || (tried && !memo_match(T, s, n)))
+		return memo_hit(m, fast);
 	m->parsed++;
 	uint16_t ss[MEMO_SCALARS], se[MEMO_SCALARS];
 	struct rec r = {.base = s, .ss = ss, .se = se, .max = MEMO_SCALARS};
 	struct rec *rp = n <= MEMO_BYTES ? &r : NULL; /* too long to keep */
 	if (parse(s, n, paths, out, nfields, rp))
-		return -1; /* the template stays for the next event */
+		return NULL; /* the template stays for the next event */
 	/* A stream whose shape keeps changing would pay a failed match and
 	 * a rebuild on every event: from the second failed attempt in a
 	 * row, the next 1, 2, 4, ... 64 events are parsed plainly before
@@ -1248,18 +1227,50 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		m->paths = NULL; /* no template: s did not fit */
 	else
 		m->stamp = stamp;
+	return out;
+}
+
+const struct jscan_field *jscan_memo_fields(struct jscan_memo *m,
+					    const char *s, size_t n,
+					    const struct jscan_path *paths,
+					    struct jscan_field *out,
+					    size_t nfields)
+{
+	/* The document jscan_memo_peek just matched (memo_fields's first
+	 * case, without its set-up): its fields are live already. */
+	if (m->peek == s && m->peek_len == n && m->paths == paths &&
+	    m->nfields == nfields && nfields &&
+	    paths[0].tab.n >= nfields && m->stamp == paths[0].tab.stamp) {
+		m->peek = NULL;
+		return memo_hit(m, 1);
+	}
+	return memo_fields(m, s, n, paths, out, nfields);
+}
+
+int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
+		     const struct jscan_path *paths, struct jscan_field *out,
+		     size_t nfields)
+{
+	const struct jscan_field *f =
+		jscan_memo_fields(m, s, n, paths, out, nfields);
+	if (!f)
+		return -1;
+	if (f != out)
+		memcpy(out, f, nfields * sizeof(*out));
 	return 0;
 }
 
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 {
 	struct jscan_memo_tpl *T = m->tpl;
+	struct memo_chg chg[MEMO_PEEK];
+	long d[MEMO_PEEK + 1];
 	size_t len;
 	m->peek = NULL;
-	if (m->skip || !T || !m->paths || T->nplan > T->npk || T->eol ||
-	    avail > UINT32_MAX ||
-	    memo_fast(T, s, avail, 1, &len, T_PKCHG(T), T_PKD(T)))
+	if (m->skip || !T || !m->paths || T->nplan > MEMO_PEEK || T->eol ||
+	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len, chg, d))
 		return 0;
+	memo_out(T, s, chg, d); /* the parse of this document returns it */
 	m->peek = s;
 	m->peek_len = len;
 	return len;

@@ -132,6 +132,17 @@ struct jscan_memo {
 int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 		     const struct jscan_path *paths, struct jscan_field *out,
 		     size_t nfields);
+/* jscan_parse_memo without the copy of a match's fields: returns out when
+ * s was parsed in full, the memo's own fields[0..nfields) when s matched
+ * its template (the same values jscan_parse_memo writes to out; read-only,
+ * valid until the next call with m, jscan_memo_peek included), or NULL
+ * when s is invalid (out then undefined). The adapters' per-event path:
+ * a match writes only the fields that moved or changed, not all of them. */
+const struct jscan_field *jscan_memo_fields(struct jscan_memo *m,
+					    const char *s, size_t n,
+					    const struct jscan_path *paths,
+					    struct jscan_field *out,
+					    size_t nfields);
 /* The length of the document at the start of s[0..avail) when it is the
  * memo's template with the values of its plan replaced (the fast path of
  * jscan_parse_memo, taken as a prefix; bytes after it are not looked at),
@@ -139,9 +150,10 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
  * planned values are the template's (a template with a CR or LF in its
  * whitespace is never peeked with), and a valid scalar holds no control
  * byte, so a line splitter can take it for the rest of a line without
- * scanning it (sse_feed's peek). The next
- * jscan_parse_memo of exactly that document (same s and length) reuses
- * the work (kept in m until then: the template is left as it was). 0
+ * scanning it (sse_feed's peek). The next jscan_parse_memo or
+ * jscan_memo_fields of exactly that document (same s and length) reuses
+ * the work: the memo's fields already hold it (the template is left as
+ * it was). 0
  * while the memo backs off, has no plan yet or a plan of more than 8
  * values. */
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail);

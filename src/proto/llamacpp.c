@@ -69,9 +69,10 @@ static int64_t ms_ns(const struct jscan_field *f)
 static void llamacpp_event(struct proto_stream *st, const char *data,
 			   size_t len, struct proto_event *ev)
 {
-	struct jscan_field f[L__N];
+	struct jscan_field fb[L__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, st, data, len, f, ev))
+	if (!(f = proto__fields_parse(&fields, st, data, len, fb, ev)))
 		return;
 	if (f[L_CONTENT].type != JSCAN_STRING && f[L_STOP].type == JSCAN_ABSENT) {
 		proto__bad_shape(ev, "event without content or stop");

@@ -61,9 +61,10 @@ static int64_t ns_of(const struct jscan_field *f)
 static void ollama_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
-	struct jscan_field f[O__N];
+	struct jscan_field fb[O__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, st, data, len, f, ev))
+	if (!(f = proto__fields_parse(&fields, st, data, len, fb, ev)))
 		return;
 	if (f[O_DONE].type != JSCAN_TRUE && f[O_DONE].type != JSCAN_FALSE) {
 		proto__bad_shape(ev, "line without done");

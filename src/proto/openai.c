@@ -133,11 +133,12 @@ static struct proto__fields chat_fields = {
 static void on_event(struct proto_stream *st, const char *data, size_t len,
 		     struct proto_event *ev, int chat)
 {
-	struct jscan_field f[F__N];
+	struct jscan_field fb[F__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
 	if (proto__done(st, data, len, ev) ||
-	    proto__fields_parse(chat ? &chat_fields : &cmpl_fields, st, data,
-				len, f, ev))
+	    !(f = proto__fields_parse(chat ? &chat_fields : &cmpl_fields, st,
+				      data, len, fb, ev)))
 		return;
 	int has_usage = f[F_USAGE].type == JSCAN_OBJECT;
 	if (has_usage) {

@@ -56,10 +56,11 @@ static struct proto__fields fields = {
 void proto__meta_event(struct proto_stream *st, const char *data, size_t len,
 		       struct proto_event *ev, int text_cumulative)
 {
-	struct jscan_field f[M__N];
+	struct jscan_field fb[M__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
 	if (proto__done(st, data, len, ev) ||
-	    proto__fields_parse(&fields, st, data, len, f, ev))
+	    !(f = proto__fields_parse(&fields, st, data, len, fb, ev)))
 		return;
 	if (f[M_META].type != JSCAN_OBJECT) {
 		proto__bad_shape(ev, "event without meta_info");

@@ -54,9 +54,10 @@ static struct proto__fields fields = {
 static void tgi_event(struct proto_stream *st, const char *data, size_t len,
 		      struct proto_event *ev)
 {
-	struct jscan_field f[T__N];
+	struct jscan_field fb[T__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, st, data, len, f, ev))
+	if (!(f = proto__fields_parse(&fields, st, data, len, fb, ev)))
 		return;
 	if (f[T_TOKEN].type != JSCAN_OBJECT) {
 		proto__bad_shape(ev, "event without token");

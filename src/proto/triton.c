@@ -164,9 +164,10 @@ static int triton_body(const struct proto_params *p, struct buf *out)
 static void triton_event(struct proto_stream *st, const char *data,
 			 size_t len, struct proto_event *ev)
 {
-	struct jscan_field f[X__N];
+	struct jscan_field fb[X__N];
+	const struct jscan_field *f;
 	proto__event_init(ev);
-	if (proto__fields_parse(&fields, st, data, len, f, ev))
+	if (!(f = proto__fields_parse(&fields, st, data, len, fb, ev)))
 		return;
 	if (f[X_TEXT].type != JSCAN_STRING) {
 		proto__bad_shape(ev, "event without %s", nm.text_out);

@@ -36,7 +36,13 @@ static int parse(struct proto__fields *t, const char *s,
 	proto_stream_init(&st, NULL);
 	st.memo = &memo;
 	proto__event_init(ev);
-	return proto__fields_parse(t, &st, s, strlen(s), f, ev);
+	const struct jscan_field *r =
+		proto__fields_parse(t, &st, s, strlen(s), f, ev);
+	if (!r)
+		return -1;
+	if (r != f) /* the memo's own fields: a match */
+		memcpy(f, r, t->n * sizeof(*f));
+	return 0;
 }
 
 static void test_prologue(void)
@@ -99,9 +105,9 @@ static void *first_use(void *arg)
 	pthread_barrier_wait(&barrier);
 	for (int i = 0; i < 1000; i++) {
 		proto__event_init(&ev);
-		if (proto__fields_parse(&ttable, &st, "{\"a\":[7]}", 9, f,
-					&ev) ||
-		    proto__count(&f[1]) != 7)
+		const struct jscan_field *r = proto__fields_parse(
+			&ttable, &st, "{\"a\":[7]}", 9, f, &ev);
+		if (!r || proto__count(&r[1]) != 7)
 			return NULL;
 	}
 	*ok = 1;

@@ -1,6 +1,7 @@
-/* jscan_memo_check.h - jscan_parse_memo against jscan_parse on one
- * document: same return value and, for valid documents, every member of
- * every out field equal (spans into the same buffer). First
+/* jscan_memo_check.h - the memo (jscan_memo_fields, which
+ * jscan_parse_memo copies out) against jscan_parse on one document: same
+ * validity and, for valid documents, every member of every field equal
+ * (spans into the same buffer). First
  * jscan_memo_peek over the document and what follows it (doc[0..avail),
  * avail >= len): a length it returns must be a valid document with no
  * CR or LF, and when it is the document's own length the memo's parse
@@ -34,7 +35,9 @@ static const char *mc_check(struct jscan_memo *m, const char *doc,
 			return why;
 		}
 	}
-	int ra = jscan_parse_memo(m, doc, len, paths, a, nf);
+	const struct jscan_field *fa =
+		jscan_memo_fields(m, doc, len, paths, a, nf);
+	int ra = fa ? 0 : -1;
 	int rb = jscan_parse(doc, len, paths, b, nf);
 	if (ra != rb) {
 		snprintf(why, sizeof(why), "memo returned %d, plain %d", ra,
@@ -43,6 +46,8 @@ static const char *mc_check(struct jscan_memo *m, const char *doc,
 	}
 	if (rb)
 		return NULL;
+	if (fa != a)
+		memcpy(a, fa, nf * sizeof(*a));
 	for (size_t i = 0; i < nf; i++)
 		if (a[i].type != b[i].type || a[i].start != b[i].start ||
 		    a[i].len != b[i].len || a[i].count != b[i].count ||

@@ -694,6 +694,41 @@ static void test_memo_streams(void)
  * form, valid or not, at the end of the document and before a comma and
  * a space; a plain integer between each so the plan stays. Also checks
  * the integers were matched by the plan. */
+/* A match writes only the fields of its plan into the memo's own
+ * fields: when the plan changes, a field the old plan replaced and the new
+ * one does not must read as the template's again (value, length, type). */
+static void test_memo_plan_change(void)
+{
+	memo_tables();
+	static const char *const docs[] = {
+		"{\"a\":\"x\",\"b\":1}",      /* the template */
+		"{\"a\":\"yyy\",\"b\":1}",    /* plan: a */
+		"{\"a\":\"x\",\"b\":22}",     /* plan: b; a is the template's */
+		"{\"a\":null,\"b\":1}",       /* plan: a again, another type */
+		"{\"a\":\"x\",\"b\":333}",    /* plan: b */
+		"{\"a\":\"x\",\"b\":333}",    /* the plan alone (fast) */
+	};
+	struct jscan_memo m = {0};
+	for (int round = 0; round < 2; round++) /* with and without a peek */
+		for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+			size_t len = strlen(docs[i]);
+			char *copy = malloc(len + 2);
+			memcpy(copy, docs[i], len);
+			memcpy(copy + len, "\n", 2);
+			const char *why =
+				round ? mc_check(&m, copy, len, len + 1,
+						 mpaths, MN)
+				      : mc_check(&m, copy, len, len, mpaths,
+						 MN);
+			if (why)
+				TEST_FAIL_("doc %zu round %d: %s", i, round,
+					   why);
+			free(copy);
+		}
+	ASSERT_TRUE(m.matched >= 8);
+	jscan_memo_free(&m);
+}
+
 static void test_memo_numbers(void)
 {
 	memo_tables();
@@ -1035,6 +1070,7 @@ int main(void)
 	TEST_RUN(test_table_variants);
 	TEST_RUN(test_memo_streams);
 	TEST_RUN(test_memo_numbers);
+	TEST_RUN(test_memo_plan_change);
 	TEST_RUN(test_memo_every_offset);
 	TEST_RUN(test_memo_random_documents);
 	TEST_RUN(test_memo_limits);
