@@ -784,18 +784,21 @@ struct jscan_memo_tpl {
 				  moves); the rest containers */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
+	uint16_t o_put, o_step, o_buf; /* where put, step and buf start
+					  (bytes from the header: the
+					  peek does not recompute them) */
 	uint32_t size;         /* bytes allocated */
 	struct jscan_field img[];
 };
 
 #define T_LIVE(T) ((T)->img + (T)->nf)
 #define T_FIX(T) ((struct memo_fix *)((T)->img + 2 * (size_t)(T)->nf))
-#define T_PUT(T) ((struct memo_put *)(T_FIX(T) + (T)->nf))
-#define T_STEP(T) ((struct memo_step *)(T_PUT(T) + (T)->nf))
+#define T_PUT(T) ((struct memo_put *)((char *)(T) + (T)->o_put))
+#define T_STEP(T) ((struct memo_step *)((char *)(T) + (T)->o_step))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
 #define T_SE(T) (T_SS(T) + (T)->ns)
 #define T_F(T) ((struct memo_field *)(T_SS(T) + 2 * (T)->ns))
-#define T_BUF(T) ((char *)(T_F(T) + (T)->nf))
+#define T_BUF(T) ((char *)(T) + (T)->o_buf)
 #define T_OWNER(T) ((unsigned char *)T_BUF(T) + (T)->len)
 
 /* A scalar value of the template that s replaces. */
@@ -1105,6 +1108,9 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	T->ns = (uint16_t)r->n;
 	T->nf = (uint16_t)nf;
 	T->nplan = MEMO_NOPLAN;
+	T->o_put = (uint16_t)((char *)(T_FIX(T) + nf) - (char *)T);
+	T->o_step = (uint16_t)(T->o_put + nf * sizeof(struct memo_put));
+	T->o_buf = (uint16_t)((char *)(T_F(T) + nf) - (char *)T);
 	uint16_t *ss = T_SS(T), *se = T_SE(T);
 	memcpy(ss, r->ss, r->n * sizeof(*ss));
 	memcpy(se, r->se, r->n * sizeof(*se));

@@ -74,8 +74,3 @@ void proto_stream_init(struct proto_stream *st, struct buf *text)
 	st->srv_load_ns = st->srv_prompt_ns = -1;
 	st->srv_decode_ns = st->srv_total_ns = -1;
 }
-
-size_t proto_peek(struct proto_stream *st, const char *s, size_t avail)
-{
-	return st->memo ? jscan_memo_peek(st->memo, s, avail) : 0;
-}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "proto/jscan.h"
 
 struct jscan_memo; /* proto/jscan.h */
 
@@ -136,7 +137,11 @@ void proto_triton_reset(void);
  * stream's memo recognises it (jscan_memo_peek: it then holds no CR or
  * LF, and the adapter's parse of exactly that document reuses the work),
  * else 0. For sse_feed's look-ahead. */
-size_t proto_peek(struct proto_stream *st, const char *s, size_t avail);
+static inline size_t proto_peek(struct proto_stream *st, const char *s,
+				size_t avail)
+{
+	return st->memo ? jscan_memo_peek(st->memo, s, avail) : 0;
+}
 
 /* Reset st for a new request (counts 0, server timings -1, no memo).
  * text, when non-NULL, receives the generated text; the caller owns it. */
