@@ -24,7 +24,6 @@
 struct proto__fields {
 	struct jscan_path *paths; /* the table; its strings must outlive it */
 	size_t n;                 /* entries, <= JSCAN_MAX_FIELDS */
-	int root;                 /* index of the root path ({NULL}, depth 0) */
 	int error;                /* index of {"error"} */
 	int object;               /* index of {"object"}, -1 when the API
 				   * has no flat {"object":"error"} form */
@@ -43,6 +42,17 @@ void proto__bad_event(const char *data, size_t len, struct proto_event *ev);
  * {"object":"error","message"} form; parses data again with jansson (errors
  * are rare). */
 void proto__error_from(const char *data, size_t len, struct proto_event *ev);
+
+/* Is data, a valid JSON document, an object? (Its first byte that is not
+ * whitespace opens one: no root field to fill on every event.) */
+static inline int proto__is_object(const char *data, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\n' ||
+			   data[i] == '\r' || data[i] == '\t'))
+		i++;
+	return i < len && data[i] == '{';
+}
 
 /* The prologue of every JSON event. Parses data (len bytes) with t's
  * paths (compiling t on first use; thread-safe), through st->memo when
@@ -64,7 +74,7 @@ proto__fields_parse(struct proto__fields *t, struct proto_stream *st,
 					     buf, t->n)
 			 : (jscan_parse(data, len, t->paths, buf, t->n) ? NULL
 									: buf);
-	if (!f || f[t->root].type != JSCAN_OBJECT) {
+	if (!f || !proto__is_object(data, len)) {
 		proto__bad_event(data, len, ev);
 		return NULL;
 	}

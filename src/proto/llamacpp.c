@@ -35,7 +35,7 @@ static int llamacpp_body(const struct proto_params *p, struct buf *out)
 }
 
 enum { L_ERROR, L_CONTENT, L_TOKENS, L_PREDICTED, L_EVALUATED, L_STOP,
-       L_T_PREDICTED_N, L_T_PROMPT_MS, L_T_PREDICTED_MS, L_ROOT, L__N };
+       L_T_PREDICTED_N, L_T_PROMPT_MS, L_T_PREDICTED_MS, L__N };
 
 static struct jscan_path paths[L__N] = {
 	[L_ERROR] = {{"error"}, 1},
@@ -47,10 +47,9 @@ static struct jscan_path paths[L__N] = {
 	[L_T_PREDICTED_N] = {{"timings", "predicted_n"}, 2},
 	[L_T_PROMPT_MS] = {{"timings", "prompt_ms"}, 2},
 	[L_T_PREDICTED_MS] = {{"timings", "predicted_ms"}, 2},
-	[L_ROOT] = {{NULL}, 0},
 };
 static struct proto__fields fields = {
-	.paths = paths, .n = L__N, .root = L_ROOT, .error = L_ERROR,
+	.paths = paths, .n = L__N, .error = L_ERROR,
 	.object = -1,
 };
 

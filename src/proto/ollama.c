@@ -33,7 +33,7 @@ static int ollama_body(const struct proto_params *p, struct buf *out)
 }
 
 enum { O_ERROR, O_RESPONSE, O_THINKING, O_DONE, O_PROMPT_N, O_EVAL_N,
-       O_TOTAL, O_LOAD, O_PROMPT_D, O_EVAL_D, O_ROOT, O__N };
+       O_TOTAL, O_LOAD, O_PROMPT_D, O_EVAL_D, O__N };
 
 static struct jscan_path paths[O__N] = {
 	[O_ERROR] = {{"error"}, 1},
@@ -46,10 +46,9 @@ static struct jscan_path paths[O__N] = {
 	[O_LOAD] = {{"load_duration"}, 1},
 	[O_PROMPT_D] = {{"prompt_eval_duration"}, 1},
 	[O_EVAL_D] = {{"eval_duration"}, 1},
-	[O_ROOT] = {{NULL}, 0},
 };
 static struct proto__fields fields = {
-	.paths = paths, .n = O__N, .root = O_ROOT, .error = O_ERROR,
+	.paths = paths, .n = O__N, .error = O_ERROR,
 	.object = -1,
 };
 

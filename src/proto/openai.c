@@ -94,7 +94,7 @@ static int chat_body(const struct flavour *fl, const struct proto_params *p,
  * parser writes them all). */
 enum {
 	F_ERROR, F_OBJECT, F_CHOICES, F_USAGE, F_PROMPT, F_COMPLETION,
-	F_FINISH, F_ROOT, F_TEXT, F_CMPL_N,
+	F_FINISH, F_TEXT, F_CMPL_N,
 	F_CONTENT = F_TEXT, F_REASONING, F_REASONING_CONTENT, F_ROLE,
 	F_TOOL_CALLS, F__N
 };
@@ -104,8 +104,7 @@ enum {
 	[F_CHOICES] = {{"choices"}, 1}, [F_USAGE] = {{"usage"}, 1},           \
 	[F_PROMPT] = {{"usage", "prompt_tokens"}, 2},                        \
 	[F_COMPLETION] = {{"usage", "completion_tokens"}, 2},                \
-	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3},                 \
-	[F_ROOT] = {{NULL}, 0}
+	[F_FINISH] = {{"choices", "0", "finish_reason"}, 3}
 
 static struct jscan_path cmpl_paths[F_CMPL_N] = {
 	COMMON_PATHS,
@@ -122,12 +121,10 @@ static struct jscan_path chat_paths[F__N] = {
 	[F_TOOL_CALLS] = {{"choices", "0", "delta", "tool_calls"}, 4},
 };
 static struct proto__fields cmpl_fields = {
-	.paths = cmpl_paths, .n = F_CMPL_N, .root = F_ROOT, .error = F_ERROR,
-	.object = F_OBJECT,
+	.paths = cmpl_paths, .n = F_CMPL_N, .error = F_ERROR, .object = F_OBJECT,
 };
 static struct proto__fields chat_fields = {
-	.paths = chat_paths, .n = F__N, .root = F_ROOT, .error = F_ERROR,
-	.object = F_OBJECT,
+	.paths = chat_paths, .n = F__N, .error = F_ERROR, .object = F_OBJECT,
 };
 
 static void on_event(struct proto_stream *st, const char *data, size_t len,

@@ -35,7 +35,7 @@ static int sglang_body(const struct proto_params *p, struct buf *out)
 }
 
 enum { M_ERROR, M_OBJECT, M_TEXT, M_IDS, M_META, M_FINISH, M_PROMPT,
-       M_COMPLETION, M_ROOT, M__N };
+       M_COMPLETION, M__N };
 
 static struct jscan_path paths[M__N] = {
 	[M_ERROR] = {{"error"}, 1},
@@ -46,10 +46,9 @@ static struct jscan_path paths[M__N] = {
 	[M_FINISH] = {{"meta_info", "finish_reason"}, 2},
 	[M_PROMPT] = {{"meta_info", "prompt_tokens"}, 2},
 	[M_COMPLETION] = {{"meta_info", "completion_tokens"}, 2},
-	[M_ROOT] = {{NULL}, 0},
 };
 static struct proto__fields fields = {
-	.paths = paths, .n = M__N, .root = M_ROOT, .error = M_ERROR,
+	.paths = paths, .n = M__N, .error = M_ERROR,
 	.object = M_OBJECT,
 };
 

@@ -33,7 +33,7 @@ static int tgi_body(const struct proto_params *p, struct buf *out)
 }
 
 enum { T_ERROR, T_TOKEN, T_TEXT, T_SPECIAL, T_GENERATED, T_DETAILS,
-       T_GEN_TOKENS, T_INPUT_LEN, T_ROOT, T__N };
+       T_GEN_TOKENS, T_INPUT_LEN, T__N };
 
 static struct jscan_path paths[T__N] = {
 	[T_ERROR] = {.path = {"error"}, .depth = 1},
@@ -44,10 +44,9 @@ static struct jscan_path paths[T__N] = {
 	[T_DETAILS] = {.path = {"details"}, .depth = 1},
 	[T_GEN_TOKENS] = {.path = {"details", "generated_tokens"}, .depth = 2},
 	[T_INPUT_LEN] = {.path = {"details", "input_length"}, .depth = 2},
-	[T_ROOT] = {.depth = 0},
 };
 static struct proto__fields fields = {
-	.paths = paths, .n = T__N, .root = T_ROOT, .error = T_ERROR,
+	.paths = paths, .n = T__N, .error = T_ERROR,
 	.object = -1,
 };
 

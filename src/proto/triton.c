@@ -42,16 +42,15 @@ static struct names nm = {
 };
 
 /* The output names point into nm: recompiled whenever nm changes. */
-enum { X_ERROR, X_TEXT, X_NOUT, X_NIN, X_ROOT, X__N };
+enum { X_ERROR, X_TEXT, X_NOUT, X_NIN, X__N };
 static struct jscan_path paths[X__N] = {
 	[X_ERROR] = {{"error"}, 1},
 	[X_TEXT] = {{nm.text_out}, 1},
 	[X_NOUT] = {{nm.n_out}, 1},
 	[X_NIN] = {{nm.n_in}, 1},
-	[X_ROOT] = {{NULL}, 0},
 };
 static struct proto__fields fields = {
-	.paths = paths, .n = X__N, .root = X_ROOT, .error = X_ERROR,
+	.paths = paths, .n = X__N, .error = X_ERROR,
 	.object = -1,
 };
 

@@ -10,18 +10,17 @@
 #include "proto/body.h"
 #include "test.h"
 
-enum { A_ERROR, A_OBJECT, A_TEXT, A_N, A_ROOT, A__N };
+enum { A_ERROR, A_OBJECT, A_TEXT, A_N, A__N };
 
 static struct jscan_path paths[A__N] = {
 	[A_ERROR] = {{"error"}, 1},
 	[A_OBJECT] = {{"object"}, 1},
 	[A_TEXT] = {{"x", "text"}, 2},
 	[A_N] = {{"x", "n"}, 2},
-	[A_ROOT] = {{NULL}, 0},
 };
 
 static struct proto__fields table = {
-	.paths = paths, .n = A__N, .root = A_ROOT, .error = A_ERROR,
+	.paths = paths, .n = A__N, .error = A_ERROR,
 	.object = A_OBJECT,
 };
 
@@ -62,6 +61,12 @@ static void test_prologue(void)
 	ASSERT_STR_EQ(ev.error, "unparsable event: {\"x\":");
 	ASSERT_EQ(parse(&table, "[1]", f, &ev), -1); /* valid, not an object */
 	ASSERT_EQ(ev.kind, PEV_BAD);
+	ASSERT_EQ(parse(&table, " \t[{}]", f, &ev), -1);
+	ASSERT_EQ(ev.kind, PEV_BAD);
+	ASSERT_EQ(parse(&table, "\"{}\"", f, &ev), -1);
+	ASSERT_EQ(parse(&table, "7", f, &ev), -1);
+	ASSERT_EQ(parse(&table, " \t\r\n{\"x\":{\"n\":4}} ", f, &ev), 0);
+	ASSERT_EQ(proto__count(&f[A_N]), 4);
 
 	ASSERT_EQ(parse(&table, "{\"error\":{\"message\":\"m\",\"type\":\"t\","
 				"\"code\":503}}",
@@ -81,7 +86,7 @@ static void test_prologue(void)
 
 	/* Without an object index, "object":"error" is an ordinary event. */
 	struct proto__fields noobj = {.paths = paths, .n = A__N,
-				      .root = A_ROOT, .error = A_ERROR,
+				      .error = A_ERROR,
 				      .object = -1};
 	ASSERT_EQ(parse(&noobj, "{\"object\":\"error\"}", f, &ev), 0);
 	ASSERT_EQ(ev.kind, PEV_IGNORE);
@@ -89,16 +94,16 @@ static void test_prologue(void)
 
 /* First use of a table from several threads at once: each sees it
  * compiled (the run under ASan/TSan is what catches a race). */
-static struct jscan_path tpaths[3] = {
-	[0] = {{"error"}, 1}, [1] = {{"a", "0"}, 2}, [2] = {{NULL}, 0}};
-static struct proto__fields ttable = {.paths = tpaths, .n = 3, .root = 2,
-				      .error = 0, .object = -1};
+static struct jscan_path tpaths[2] = {[0] = {{"error"}, 1},
+				      [1] = {{"a", "0"}, 2}};
+static struct proto__fields ttable = {.paths = tpaths, .n = 2, .error = 0,
+				      .object = -1};
 static pthread_barrier_t barrier;
 
 static void *first_use(void *arg)
 {
 	int *ok = arg;
-	struct jscan_field f[3];
+	struct jscan_field f[2];
 	struct proto_event ev;
 	struct proto_stream st;
 	proto_stream_init(&st, NULL);
@@ -197,11 +202,11 @@ static void test_markers(void)
 
 static void test_text(void)
 {
-	static struct jscan_path sp[3] = {
-		[0] = {{"error"}, 1}, [1] = {{"t"}, 1}, [2] = {{NULL}, 0}};
-	static struct proto__fields st_t = {.paths = sp, .n = 3, .root = 2,
-					    .error = 0, .object = -1};
-	struct jscan_field f[3];
+	static struct jscan_path sp[2] = {[0] = {{"error"}, 1},
+					  [1] = {{"t"}, 1}};
+	static struct proto__fields st_t = {.paths = sp, .n = 2, .error = 0,
+					    .object = -1};
+	struct jscan_field f[2];
 	struct proto_event ev;
 	struct buf text;
 	struct proto_stream st;
