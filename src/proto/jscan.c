@@ -440,7 +440,6 @@ JSCAN_INLINE uint32_t match_index(const struct jscan_path *paths,
 
 /* Bookkeeping of an open container at value depth <= JSCAN_MAX_PATH. */
 struct level {
-	const char *start;  /* its '{' or '[' */
 	size_t count;       /* elements begun so far */
 	uint32_t live;      /* fields whose path runs through it */
 	uint32_t hits;      /* fields whose value it is */
@@ -599,7 +598,6 @@ value:
 			isobj[vd] = c == '{';
 			{
 				struct level *l = &lv[LV(vd)];
-				l->start = p;
 				l->count = 0;
 				/* fields that may match one of its
 				 * elements */
@@ -655,8 +653,8 @@ close:
 			struct jscan_field *f = &out[__builtin_ctz(hits)];
 			hits &= hits - 1;
 			f->type = isobj[vd] ? JSCAN_OBJECT : JSCAN_ARRAY;
-			f->start = l->start;
-			f->len = (size_t)(p - l->start);
+			f->start = NULL; /* no span: see jscan_field */
+			f->len = 0;
 			f->count = l->count;
 			f->escaped = 0;
 		}
@@ -741,26 +739,24 @@ struct memo_field {
 	uint8_t type;       /* enum jscan_type */
 	uint8_t escaped;
 	uint8_t sidx;       /* scalar values: index in ss/se */
-	uint8_t k0, k1;     /* containers: scalars before its start, end */
-	uint16_t off, len;  /* span in buf, as jscan_field's (strings:
-			       inside the quotes) */
+	uint16_t off, len;  /* scalars: span in buf, as jscan_field's
+			       (strings: inside the quotes) */
 	uint16_t count;     /* containers: elements */
 };
 
 /* The plan (memo_plan): the scalars the last match replaced, ascending,
- * and how each present field follows from their replacements: a field
- * that is no planned scalar moves by the length changes of the planned
- * scalars before it, d[c0], and a container's length changes by those
- * inside it, d[c1] - d[c0] (fix: the scalars first, whose length does
- * not change); a planned scalar takes the new value, chg[pi] (put).
- * Every match fills its fields this way (memo_out). */
+ * and how each scalar field follows from their replacements: one that is
+ * not planned moves by the length changes of the planned scalars before
+ * it, d[c0] (fix); a planned one takes the new value, chg[pi] (put).
+ * Every match fills its fields this way (memo_out). A container field
+ * has no span (jscan_field), and its type and count are the template's:
+ * nothing to write. */
 struct memo_step {
 	uint16_t ss, se;    /* a planned scalar's span in the template */
 };
 struct memo_fix {
-	uint8_t x, c0, c1; /* field index; planned scalars before its
-			      start, before its end */
-	uint16_t off, len;  /* its span in the template */
+	uint8_t x, c0;      /* field index; planned scalars before it */
+	uint16_t off;       /* its start in the template */
 };
 struct memo_put {
 	uint8_t x, pi;      /* field index, index in the plan */
@@ -780,8 +776,6 @@ struct jscan_memo_tpl {
 	uint8_t nplan;         /* scalars the last match replaced, or
 				  MEMO_NOPLAN */
 	uint8_t nfix, nput;    /* entries in fix and put */
-	uint8_t nfixs;         /* fix[0..nfixs): scalars (only their start
-				  moves); the rest containers */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
 	uint16_t o_put, o_step, o_buf; /* where put, step and buf start
@@ -921,16 +915,9 @@ JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
 	const struct memo_fix *fix = T_FIX(T);
 	const struct memo_put *put = T_PUT(T);
 	/* counts in locals: the stores through out may alias T */
-	unsigned i = 0, nfixs = T->nfixs, nfix = T->nfix, nput = T->nput;
-	for (; i < nfixs; i++)
+	unsigned i, nfix = T->nfix, nput = T->nput;
+	for (i = 0; i < nfix; i++)
 		out[fix[i].x].start = s + fix[i].off + d[fix[i].c0];
-	for (; i < nfix; i++) {
-		const struct memo_fix *x = &fix[i];
-		struct jscan_field *o = &out[x->x];
-		long d0 = d[x->c0];
-		o->start = s + x->off + d0;
-		o->len = (uint32_t)((long)x->len + d[x->c1] - d0);
-	}
 	for (i = 0; i < nput; i++) {
 		const struct memo_chg *c = &chg[put[i].pi];
 		struct jscan_field *o = &out[put[i].x];
@@ -1003,35 +990,23 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 	struct memo_fix *fix = T_FIX(T);
 	struct memo_put *put = T_PUT(T);
 	T->nfix = T->nput = 0;
-	/* two passes: the scalars' fix entries first, then the boxes' */
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned x = 0; x < T->nf; x++) {
-			const struct memo_field *mf = &f[x];
-			int box = mf->sidx == MEMO_NONE;
-			if (mf->type == JSCAN_ABSENT || box != pass)
-				continue;
-			unsigned k0 = box ? mf->k0 : mf->sidx;
-			unsigned k1 = box ? mf->k1 : mf->sidx;
-			uint64_t below0 = k0 >= 64 ? mark
-						   : mark & ((1ull << k0) - 1);
-			uint64_t below1 = k1 >= 64 ? mark
-						   : mark & ((1ull << k1) - 1);
-			unsigned c0 = (unsigned)__builtin_popcountll(below0);
-			if (!box && (mark >> k0 & 1)) {
-				put[T->nput].x = (uint8_t)x;
-				put[T->nput].pi = (uint8_t)c0;
-				T->nput++;
-			} else {
-				struct memo_fix *fx = &fix[T->nfix++];
-				fx->x = (uint8_t)x;
-				fx->c0 = (uint8_t)c0;
-				fx->c1 = (uint8_t)__builtin_popcountll(below1);
-				fx->off = mf->off;
-				fx->len = mf->len;
-			}
+	for (unsigned x = 0; x < T->nf; x++) {
+		const struct memo_field *mf = &f[x];
+		unsigned k = mf->sidx; /* < 64 (MEMO_SCALARS) */
+		if (k == MEMO_NONE)
+			continue; /* absent, or a container */
+		unsigned c0 = (unsigned)__builtin_popcountll(
+			mark & ((1ull << k) - 1));
+		if (mark >> k & 1) {
+			put[T->nput].x = (uint8_t)x;
+			put[T->nput].pi = (uint8_t)c0;
+			T->nput++;
+		} else {
+			struct memo_fix *fx = &fix[T->nfix++];
+			fx->x = (uint8_t)x;
+			fx->c0 = (uint8_t)c0;
+			fx->off = mf->off;
 		}
-		if (!pass)
-			T->nfixs = T->nfix;
 	}
 	memcpy(T_LIVE(T), T->img, T->nf * sizeof(*T->img));
 }
@@ -1131,28 +1106,26 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 		mf->sidx = MEMO_NONE;
 		if (o->type == JSCAN_ABSENT)
 			continue;
+		if (o->type == JSCAN_OBJECT || o->type == JSCAN_ARRAY) {
+			mf->count = (uint16_t)o->count;
+			continue;
+		}
 		size_t off = (size_t)(o->start - s);
 		mf->off = (uint16_t)off;
 		mf->len = (uint16_t)o->len;
 		mf->escaped = (uint8_t)o->escaped;
-		if (o->type == JSCAN_OBJECT || o->type == JSCAN_ARRAY) {
-			mf->k0 = (uint8_t)lower_bound(ss, T->ns, off);
-			mf->k1 = (uint8_t)lower_bound(ss, T->ns, off + o->len);
-			mf->count = (uint16_t)o->count;
-		} else {
-			size_t vo = off - (o->type == JSCAN_STRING);
-			unsigned k = lower_bound(ss, T->ns, vo);
-			if (k == T->ns || ss[k] != vo)
-				return -1;
-			mf->sidx = (uint8_t)k;
-		}
+		size_t vo = off - (o->type == JSCAN_STRING);
+		unsigned k = lower_bound(ss, T->ns, vo);
+		if (k == T->ns || ss[k] != vo)
+			return -1;
+		mf->sidx = (uint8_t)k;
 	}
 	for (size_t i = 0; i < nf; i++) { /* what every match starts from */
 		const struct memo_field *mf = &T_F(T)[i];
 		struct jscan_field *g = &T->img[i];
 		g->type = (enum jscan_type)mf->type;
 		g->start = NULL;
-		g->len = mf->type == JSCAN_ABSENT ? 0 : mf->len;
+		g->len = mf->len; /* 0: absent, or a container */
 		g->count = mf->count;
 		g->escaped = mf->escaped;
 	}

@@ -62,9 +62,12 @@ struct jscan_path {
 };
 
 /* Where a path's value is in one parsed document. 24 bytes: the parsers
- * write every requested field of every event (documents are < 4 GiB). */
+ * write every requested field of every event (documents are < 4 GiB).
+ * A container's span is not kept (start NULL, len 0): nothing reads it,
+ * and the memo would move it on every event. */
 struct jscan_field {
-	const char *start;     /* value span (strings: inside the quotes) */
+	const char *start;     /* scalar value span (strings: inside the
+				  quotes) */
 	uint32_t len;
 	uint32_t count;        /* arrays/objects: number of elements */
 	enum jscan_type type;  /* JSCAN_ABSENT when not present */
