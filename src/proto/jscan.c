@@ -943,28 +943,21 @@ JSCAN_INLINE int memo_fast(const struct jscan_memo_tpl *T, const char *s,
 			   struct memo_chg *chg, long *d)
 {
 	const char *b = T_BUF(T);
-	const struct memo_step *step = T_STEP(T);
+	const struct memo_step *step = T_STEP(T), *last = step + T->nplan;
 	const struct vconst vc = VCONST_INIT;
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
 	size_t tlen = T->len;
-	unsigned nplan = T->nplan;
-	long dd = 0;
 	d[0] = 0;
-	for (unsigned i = 0; i < nplan; i++) {
-		size_t ss = step[i].ss, se = step[i].se;
-		size_t gap = ss - op;
+	for (; step < last; step++, chg++) {
+		size_t gap = step->ss - op;
 		if (n - np < gap || !memo_eq(s + np, b + op, gap))
 			return -1;
-		np += gap;
-		struct memo_chg *c = &chg[i];
-		/* the tail or next gap after the value is compared below */
-		if (memo_value(s, n, np, se < tlen, c, &vc))
+		/* the tail or next gap after the value is compared next */
+		if (memo_value(s, n, np + gap, step->se < tlen, chg, &vc))
 			return -1;
-		size_t ve = c->end;
-		dd += (long)(ve - np) - (long)(se - ss);
-		d[i + 1] = dd;
-		np = ve;
-		op = se;
+		np = chg->end;
+		op = step->se;
+		*++d = (long)np - (long)op; /* the values' length changes */
 	}
 	size_t tail = tlen - op;
 	if ((prefix ? n - np < tail : n - np != tail) ||
