@@ -140,11 +140,11 @@ static void populate(struct rec *r, const uint32_t *p, uint32_t k)
 	atomic_store_explicit(&ahead_off, 1, memory_order_relaxed);
 }
 
-/* Everything but a normal event with room on a page made present: the
- * first event, an escape, growth and populating ahead. */
-static __attribute__((noinline)) void push_slow(struct rec *r, int64_t t_ns,
-						int32_t tokens,
-						uint32_t text_bytes)
+/* rec_push_event's slow path: everything but a normal event with room
+ * on a page made present (the first event, an escape, growth and
+ * populating ahead). */
+void rec__push_slow(struct rec *r, int64_t t_ns, int32_t tokens,
+		    uint32_t text_bytes)
 {
 	uint64_t dt = (uint64_t)t_ns - (uint64_t)r->t_last_ev_ns;
 	uint32_t code = (uint32_t)tokens + 1u;
@@ -175,32 +175,6 @@ static __attribute__((noinline)) void push_slow(struct rec *r, int64_t t_ns,
 	r->n_slots += k;
 	r->n_events++;
 	r->t_last_ev_ns = t_ns;
-}
-
-void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
-		    uint32_t text_bytes)
-{
-	uint64_t dt = (uint64_t)t_ns - (uint64_t)r->t_last_ev_ns;
-	uint32_t code = (uint32_t)tokens + 1u; /* -1..5: 0..6 */
-	/* room, and not the first event (n_slots 0 wraps to the largest) */
-	if (__builtin_expect(r->n_slots - 1u < r->cap_slots - 1u, 1)) {
-		uint32_t *p = &r->ev[r->n_slots];
-		/* 0 <= dt < 2^28 and code < 7, in one test */
-		int fits = ((dt >> REC_EV_DT_BITS) |
-			    (((uint64_t)code + 1) >> 3)) == 0;
-		/* on a page made present; else the slow path populates
-		 * (no call here, so no registers to save) */
-		int ready = (uintptr_t)(p + 1) <= (uintptr_t)r->ev_ready;
-		if (__builtin_expect(fits & ready, 1)) {
-			*p = (uint32_t)dt | (text_bytes > 0 ? REC_EV_TEXT : 0) |
-			     code << REC_EV_CODE_SHIFT;
-			r->n_slots++;
-			r->n_events++;
-			r->t_last_ev_ns = t_ns;
-			return;
-		}
-	}
-	push_slow(r, t_ns, tokens, text_bytes);
 }
 
 void rec_trim_events(struct rec *r)

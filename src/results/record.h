@@ -159,9 +159,34 @@ void rec_reserve_events(struct rec *r, uint32_t n);
  * (only text_bytes > 0 is kept). One slot, or four where escaped (see the
  * stored form above). Grows geometrically (amortised O(1)). The slots'
  * pages are made present a window ahead of the pushes, one madvise call
- * instead of one page fault per 1024 events. */
-void rec_push_event(struct rec *r, int64_t t_ns, int32_t tokens,
-		    uint32_t text_bytes);
+ * instead of one page fault per 1024 events. Inline: the engine pushes
+ * every chunk; all but the plain case go to rec__push_slow. */
+void rec__push_slow(struct rec *r, int64_t t_ns, int32_t tokens,
+		    uint32_t text_bytes) __attribute__((noinline));
+static inline void rec_push_event(struct rec *r, int64_t t_ns,
+				  int32_t tokens, uint32_t text_bytes)
+{
+	uint64_t dt = (uint64_t)t_ns - (uint64_t)r->t_last_ev_ns;
+	uint32_t code = (uint32_t)tokens + 1u; /* -1..5: 0..6 */
+	/* room, and not the first event (n_slots 0 wraps to the largest) */
+	if (__builtin_expect(r->n_slots - 1u < r->cap_slots - 1u, 1)) {
+		uint32_t *p = &r->ev[r->n_slots];
+		/* 0 <= dt < 2^28 and code < 7, in one test */
+		int fits = ((dt >> REC_EV_DT_BITS) |
+			    (((uint64_t)code + 1) >> 3)) == 0;
+		/* on a page made present; else the slow path populates */
+		int ready = (uintptr_t)(p + 1) <= (uintptr_t)r->ev_ready;
+		if (__builtin_expect(fits & ready, 1)) {
+			*p = (uint32_t)dt | (text_bytes > 0 ? REC_EV_TEXT : 0) |
+			     code << REC_EV_CODE_SHIFT;
+			r->n_slots++;
+			r->n_events++;
+			r->t_last_ev_ns = t_ns;
+			return;
+		}
+	}
+	rec__push_slow(r, t_ns, tokens, text_bytes);
+}
 /* Give back the reserved room a finished stream did not use (when it is
  * worth it), so that early-ended streams hold what they used. */
 void rec_trim_events(struct rec *r);
