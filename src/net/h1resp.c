@@ -244,6 +244,13 @@ static inline size_t size_line(const char *buf, size_t n, size_t i,
 	size_t k = i, lim = n - i > 11 ? i + 11 : n;
 	uint64_t x = 0;
 	unsigned h;
+	if (lim - k >= 2) { /* the first two digits without the loop (an
+			       event's chunk is 16..255 bytes: two) */
+		unsigned h0 = hex_tab[(unsigned char)buf[k]];
+		unsigned h1 = hex_tab[(unsigned char)buf[k + 1]];
+		if (h0 && h1)
+			x = (h0 - 1) << 4 | (h1 - 1), k += 2;
+	}
 	while (k < lim && (h = hex_tab[(unsigned char)buf[k]]) != 0)
 		x = x << 4 | (h - 1), k++;
 	if (k == i || n - k < 2 || buf[k] != '\r' || buf[k + 1] != '\n')
