@@ -190,6 +190,60 @@ static void test_sse_peek_same_events(void)
 	buf_free(&want);
 }
 
+/* Spans cut at event boundaries, as HTTP chunks of one event each: a
+ * span that is one recognised event is dispatched by sse_feedv itself,
+ * and no bytes are peeked at twice (a span the peek rejects goes through
+ * the scanning path without a second peek). */
+static void test_sse_feedv_event_spans(void)
+{
+	static const char *const spans[] = {
+		"data: {\"a\":1}\n\n",                     /* taken */
+		"data: {\"b\":2}\n\ndata: {\"c\":3}\n\n",  /* two, taken */
+		"data: {\"d\":4} tail\n\n",                /* 1 peek, scanned */
+		"data: x\n\n",                              /* 1 peek, scanned */
+		"data: {\"e\":5}\r\n\r\n",                 /* 1 peek, scanned */
+		": note\n",                                  /* no peek */
+		"data: {\"f\":6}\n\n",                     /* taken */
+		"data: {\"g\"",                             /* split event: */
+		":7}\n\n",                                  /* 1 peek, carried */
+		"data: {\"h\":8}\n\n",                     /* taken */
+	};
+	size_t ns = sizeof(spans) / sizeof(spans[0]);
+	struct iovec v[16];
+	struct buf whole, want;
+	buf_init(&whole, 0);
+	buf_init(&want, 0);
+	for (size_t i = 0; i < ns; i++) {
+		v[i].iov_base = (void *)spans[i];
+		v[i].iov_len = strlen(spans[i]);
+		buf_append(&whole, spans[i], strlen(spans[i]));
+	}
+	struct rng r;
+	rng_seed(&r, 3);
+	feed_split(whole.data, whole.len, &r, 0, &want);
+	for (size_t per = 1; per <= ns; per++) { /* spans per call */
+		struct pk k = {0};
+		buf_init(&k.out, 0);
+		struct sse p;
+		sse_init(&p);
+		p.peek = peek_obj;
+		for (size_t i = 0; i < ns; i += per)
+			ASSERT_EQ(sse_feedv(&p, v + i,
+					    ns - i < per ? ns - i : per,
+					    collect_pk, &k),
+				  0);
+		ASSERT_EQ(sse_finish(&p, collect_pk, &k), 0);
+		ASSERT_STR_EQ(k.out.data, want.data);
+		ASSERT_EQ(k.taken, 5);  /* a, b, c, f, h */
+		ASSERT_EQ(k.peeks, 9);  /* each data line at a span's or an
+					   event's start once */
+		sse_free(&p);
+		buf_free(&k.out);
+	}
+	buf_free(&whole);
+	buf_free(&want);
+}
+
 static void test_sse_truncated(void)
 {
 	struct buf out;
@@ -344,6 +398,7 @@ int main(void)
 {
 	TEST_RUN(test_sse_every_split);
 	TEST_RUN(test_sse_peek_same_events);
+	TEST_RUN(test_sse_feedv_event_spans);
 	TEST_RUN(test_sse_truncated);
 	TEST_RUN(test_sse_callback_stops);
 	TEST_RUN(test_sse_overflow_recovers);
