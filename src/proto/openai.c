@@ -121,7 +121,8 @@ static struct jscan_path chat_paths[F__N] = {
 	[F_TOOL_CALLS] = {{"choices", "0", "delta", "tool_calls"}, 4},
 };
 static struct proto__fields cmpl_fields = {
-	.paths = cmpl_paths, .n = F_CMPL_N, .error = F_ERROR, .object = F_OBJECT,
+	.paths = cmpl_paths, .n = F_CMPL_N, .error = F_ERROR,
+	.object = F_OBJECT,
 };
 static struct proto__fields chat_fields = {
 	.paths = chat_paths, .n = F__N, .error = F_ERROR, .object = F_OBJECT,

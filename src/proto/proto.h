@@ -61,7 +61,7 @@ struct proto_stream {
 	int saw_finish;  /* finish_reason / final event seen */
 	struct buf *text; /* when non-NULL, generated text is appended here */
 	struct jscan_memo *memo; /* when non-NULL, events are parsed through
-				  * it (jscan_parse_memo); the caller owns it
+				  * it (jscan_memo_fields); the caller owns it
 				  * and may keep it across requests */
 	size_t text_seen; /* cumulative-text APIs (SGLang): bytes seen so far */
 	/* Server-side timings from the final event, -1 when not reported

@@ -200,7 +200,8 @@ int sse_feedv(struct sse *p, const struct iovec *v, size_t nv,
 			size_t vl = p->peek(ud, b + at, n - at);
 			size_t j = at + vl;
 			peeked = 1;
-			if (vl && j + 1 < n && b[j] == '\n' && b[j + 1] == '\n') {
+			if (vl && j + 1 < n && b[j] == '\n' &&
+			    b[j + 1] == '\n') {
 				p->events++;
 				int rc = cb(ud, b + at, vl);
 				if (rc == -ENOBUFS) { /* as from feed */

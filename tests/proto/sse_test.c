@@ -197,16 +197,16 @@ static void test_sse_peek_same_events(void)
 static void test_sse_feedv_event_spans(void)
 {
 	static const char *const spans[] = {
-		"data: {\"a\":1}\n\n",                     /* taken */
-		"data: {\"b\":2}\n\ndata: {\"c\":3}\n\n",  /* two, taken */
-		"data: {\"d\":4} tail\n\n",                /* 1 peek, scanned */
-		"data: x\n\n",                              /* 1 peek, scanned */
-		"data: {\"e\":5}\r\n\r\n",                 /* 1 peek, scanned */
-		": note\n",                                  /* no peek */
-		"data: {\"f\":6}\n\n",                     /* taken */
-		"data: {\"g\"",                             /* split event: */
-		":7}\n\n",                                  /* 1 peek, carried */
-		"data: {\"h\":8}\n\n",                     /* taken */
+		"data: {\"a\":1}\n\n",                    /* taken */
+		"data: {\"b\":2}\n\ndata: {\"c\":3}\n\n", /* two, taken */
+		"data: {\"d\":4} tail\n\n",               /* peeked, scanned */
+		"data: x\n\n",                             /* peeked, scanned */
+		"data: {\"e\":5}\r\n\r\n",                /* peeked, scanned */
+		": note\n",                                 /* not peeked */
+		"data: {\"f\":6}\n\n",                    /* taken */
+		"data: {\"g\"",                            /* peeked, carried */
+		":7}\n\n",                                 /* (the rest of g) */
+		"data: {\"h\":8}\n\n",                    /* taken */
 	};
 	size_t ns = sizeof(spans) / sizeof(spans[0]);
 	struct iovec v[16];
