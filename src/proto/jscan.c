@@ -12,7 +12,8 @@
  * template and parses only the values that differ: first those the last
  * match replaced (its plan), searching for others only when that fails.
  * jscan_memo_peek runs the plan's replay as a prefix of a longer buffer,
- * for the SSE splitter's look-ahead, and keeps its values for the parse.
+ * for the SSE splitter's look-ahead, and fills the memo's fields, which
+ * the parse of that document returns.
  */
 #include "proto/jscan.h"
 
@@ -1128,6 +1129,14 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	return 0;
 }
 
+/* The compilation a memo built for paths[0..nfields) records (0: an
+ * uncompiled table, told apart by its address alone). */
+JSCAN_INLINE uint32_t memo_stamp(const struct jscan_path *paths,
+				 size_t nfields)
+{
+	return nfields && paths[0].tab.n >= nfields ? paths[0].tab.stamp : 0;
+}
+
 /* A match's bookkeeping (jscan_memo_fields). */
 JSCAN_INLINE const struct jscan_field *memo_hit(struct jscan_memo *m,
 						int fast)
@@ -1147,9 +1156,7 @@ memo_fields(struct jscan_memo *m, const char *s, size_t n,
 {
 	if (nfields > JSCAN_MAX_FIELDS || n > UINT32_MAX)
 		return NULL; /* as jscan_parse */
-	uint32_t stamp = nfields && paths[0].tab.n >= nfields
-				 ? paths[0].tab.stamp
-				 : 0;
+	uint32_t stamp = memo_stamp(paths, nfields);
 	if (m->skip) { /* backing off: plain parses, template untouched */
 		m->peek = NULL;
 		m->skip--;
@@ -1161,18 +1168,12 @@ memo_fields(struct jscan_memo *m, const char *s, size_t n,
 	struct jscan_memo_tpl *T = m->tpl;
 	int fast = 0;
 	if (tried && T->nplan != MEMO_NOPLAN) {
-		if (m->peek == s && m->peek_len == n) {
-			/* jscan_memo_peek matched exactly this document:
-			 * live holds its fields */
-			fast = 1;
-		} else {
-			struct memo_chg chg[MEMO_SCALARS];
-			long d[MEMO_SCALARS + 1];
-			size_t len;
-			fast = !memo_fast(T, s, n, 0, &len, chg, d);
-			if (fast)
-				memo_out(T, s, chg, d);
-		}
+		struct memo_chg chg[MEMO_SCALARS];
+		long d[MEMO_SCALARS + 1];
+		size_t len;
+		fast = !memo_fast(T, s, n, 0, &len, chg, d);
+		if (fast)
+			memo_out(T, s, chg, d);
 	}
 	m->peek = NULL;
 	if (fast || (tried && !memo_match(T, s, n)))
@@ -1208,11 +1209,10 @@ const struct jscan_field *jscan_memo_fields(struct jscan_memo *m,
 					    struct jscan_field *out,
 					    size_t nfields)
 {
-	/* The document jscan_memo_peek just matched (memo_fields's first
-	 * case, without its set-up): its fields are live already. */
+	/* The document jscan_memo_peek just matched, for the table the
+	 * template was built with: its fields are live already. */
 	if (m->peek == s && m->peek_len == n && m->paths == paths &&
-	    m->nfields == nfields && nfields &&
-	    paths[0].tab.n >= nfields && m->stamp == paths[0].tab.stamp) {
+	    m->nfields == nfields && m->stamp == memo_stamp(paths, nfields)) {
 		m->peek = NULL;
 		return memo_hit(m, 1);
 	}
