@@ -59,6 +59,29 @@ overflow:
 	return -ENOBUFS;
 }
 
+/* The look-ahead at buf[i..len), for a parser with nothing pending: a
+ * data line whose value the caller recognises (and vouches holds no CR
+ * or LF), then "\n\n", is dispatched without a scan. Returns the offset
+ * after it, 0 when not taken; *peeked is set when the peek ran, *rc to
+ * cb's result. */
+static inline __attribute__((always_inline)) size_t
+look_ahead(struct sse *p, const char *buf, size_t len, size_t i,
+	   sse_event_cb cb, void *ud, int *peeked, int *rc)
+{
+	if (!p->peek || p->line.len || p->has_data || p->skipping ||
+	    len - i <= 6 || memcmp(buf + i, "data:", 5))
+		return 0;
+	size_t v = i + 5 + (buf[i + 5] == ' ');
+	size_t vl = p->peek(ud, buf + v, len - v);
+	size_t j = v + vl;
+	*peeked = 1;
+	if (!vl || j + 1 >= len || buf[j] != '\n' || buf[j + 1] != '\n')
+		return 0;
+	p->events++;
+	*rc = cb(ud, buf + v, vl);
+	return j + 2;
+}
+
 /* sse_feed's body, inlined into sse_feedv's loop over spans (a span per
  * HTTP chunk: the call per span was 35 instructions per event in a bulk
  * run, callgrind). */
@@ -78,20 +101,12 @@ feed(struct sse *p, const char *buf, size_t len, sse_event_cb cb, void *ud,
 		i = 1; /* second half of a CRLF split across feeds */
 	p->last_cr = 0;
 	while (i < len) {
-		/* The look-ahead: a data line whose value the caller
-		 * recognises (and vouches holds no CR or LF), then "\n\n",
-		 * nothing pending: dispatched without a scan. */
-		if (p->peek && !p->line.len && !p->has_data && !p->skipping &&
-		    (i || !peeked) && len - i > 6 &&
-		    !memcmp(buf + i, "data:", 5)) {
-			size_t v = i + 5 + (buf[i + 5] == ' ');
-			size_t vl = p->peek(ud, buf + v, len - v);
-			size_t j = v + vl;
-			if (vl && j + 1 < len && buf[j] == '\n' &&
-			    buf[j + 1] == '\n') {
-				p->events++;
-				int rc = cb(ud, buf + v, vl);
-				i = j + 2;
+		/* the look-ahead, unless sse_feedv peeked here already */
+		if (i || !peeked) {
+			int pk, rc = 0;
+			size_t e = look_ahead(p, buf, len, i, cb, ud, &pk, &rc);
+			if (e) {
+				i = e;
 				if (rc)
 					return rc;
 				continue;
@@ -188,35 +203,17 @@ int sse_feedv(struct sse *p, const struct iovec *v, size_t nv,
 	int over = 0;
 	for (size_t k = 0; k < nv; k++) {
 		const char *b = v[k].iov_base;
-		size_t n = v[k].iov_len, i = 0;
-		int peeked = 0;
-		/* feed's look-ahead for a span that is one whole event (an
-		 * HTTP chunk per event, as servers stream): dispatched
+		size_t n = v[k].iov_len;
+		/* The look-ahead first: a span that is one whole event (an
+		 * HTTP chunk per event, as servers stream) is dispatched
 		 * without feed's set-up; feed takes whatever else there is,
 		 * without peeking at the same bytes again. */
-		if (p->peek && !p->line.len && !p->has_data && !p->skipping &&
-		    !p->last_cr && n > 6 && !memcmp(b, "data:", 5)) {
-			size_t at = 5 + (b[5] == ' ');
-			size_t vl = p->peek(ud, b + at, n - at);
-			size_t j = at + vl;
-			peeked = 1;
-			if (vl && j + 1 < n && b[j] == '\n' &&
-			    b[j + 1] == '\n') {
-				p->events++;
-				int rc = cb(ud, b + at, vl);
-				if (rc == -ENOBUFS) { /* as from feed */
-					over = rc;
-					continue;
-				}
-				if (rc)
-					return rc;
-				i = j + 2;
-				peeked = 0;
-				if (i == n)
-					continue;
-			}
-		}
-		int rc = feed(p, b + i, n - i, cb, ud, peeked);
+		int peeked = 0, rc = 0;
+		size_t i = p->last_cr ? 0
+				      : look_ahead(p, b, n, 0, cb, ud, &peeked,
+						   &rc);
+		if (!rc && i < n)
+			rc = feed(p, b + i, n - i, cb, ud, peeked && !i);
 		if (rc == -ENOBUFS)
 			over = rc;
 		else if (rc)
