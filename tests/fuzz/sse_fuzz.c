@@ -34,15 +34,20 @@ static size_t peek_obj(void *ud, const char *s, size_t avail)
 	return 0;
 }
 
+/* One parser behind the piece driver: a call per piece, or the pieces
+ * as spans. */
+struct parser {
+	void *p;
+	void (*feed)(void *p, const char *s, size_t n, struct buf *out);
+	void (*feedv)(void *p, const struct iovec *v, size_t nv,
+		      struct buf *out);
+};
+
 /* The pieces (step bytes, or drawn from the input when 0) fed one call
- * each, or with vec, up to five at a time as spans (sse_feedv). */
-static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out,
-		    int peek, int vec)
+ * each, or with vec, up to five at a time as spans. */
+static void pieces(const uint8_t *d, size_t n, size_t step, int vec,
+		   const struct parser *ps, struct buf *out)
 {
-	struct sse p;
-	sse_init(&p);
-	if (peek)
-		p.peek = peek_obj;
 	struct iovec v[5];
 	size_t nv = 0;
 	for (size_t i = 0; i < n;) {
@@ -50,17 +55,50 @@ static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out,
 		if (k > n - i)
 			k = n - i;
 		if (!vec) {
-			sse_feed(&p, (const char *)d + i, k, collect, out);
+			ps->feed(ps->p, (const char *)d + i, k, out);
 		} else {
 			v[nv].iov_base = (void *)(d + i);
 			v[nv++].iov_len = k;
 			if (nv == 5 || i + k == n || d[i] % 3 == 0) {
-				sse_feedv(&p, v, nv, collect, out);
+				ps->feedv(ps->p, v, nv, out);
 				nv = 0;
 			}
 		}
 		i += k;
 	}
+}
+
+static void sse_one(void *p, const char *s, size_t n, struct buf *out)
+{
+	sse_feed(p, s, n, collect, out);
+}
+
+static void sse_vec(void *p, const struct iovec *v, size_t nv,
+		    struct buf *out)
+{
+	sse_feedv(p, v, nv, collect, out);
+}
+
+static void nd_one(void *p, const char *s, size_t n, struct buf *out)
+{
+	ndjson_feed(p, s, n, collect, out);
+}
+
+static void nd_vec(void *p, const struct iovec *v, size_t nv,
+		   struct buf *out)
+{
+	ndjson_feedv(p, v, nv, collect, out);
+}
+
+static void run_sse(const uint8_t *d, size_t n, size_t step, struct buf *out,
+		    int peek, int vec)
+{
+	struct sse p;
+	sse_init(&p);
+	if (peek)
+		p.peek = peek_obj;
+	struct parser ps = {&p, sse_one, sse_vec};
+	pieces(d, n, step, vec, &ps, out);
 	buf_printf(out, "#%d", sse_finish(&p, collect, out));
 	sse_free(&p);
 }
@@ -70,24 +108,8 @@ static void run_nd(const uint8_t *d, size_t n, size_t step, struct buf *out,
 {
 	struct ndjson p;
 	ndjson_init(&p);
-	struct iovec v[5];
-	size_t nv = 0;
-	for (size_t i = 0; i < n;) {
-		size_t k = step ? step : (size_t)(d[i] % 7) + 1;
-		if (k > n - i)
-			k = n - i;
-		if (!vec) {
-			ndjson_feed(&p, (const char *)d + i, k, collect, out);
-		} else {
-			v[nv].iov_base = (void *)(d + i);
-			v[nv++].iov_len = k;
-			if (nv == 5 || i + k == n || d[i] % 3 == 0) {
-				ndjson_feedv(&p, v, nv, collect, out);
-				nv = 0;
-			}
-		}
-		i += k;
-	}
+	struct parser ps = {&p, nd_one, nd_vec};
+	pieces(d, n, step, vec, &ps, out);
 	buf_printf(out, "#%d", ndjson_finish(&p, collect, out));
 	ndjson_free(&p);
 }
