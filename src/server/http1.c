@@ -90,8 +90,8 @@ const char *http1_header(const struct http1_parser *p, const char *name)
 {
 	if (p->state == S_HEAD || p->state == S_ERR || !p->head.data)
 		return NULL;
-	const char *s = p->head.data, *end = p->head.data + p->scan;
-	s += strlen(s) + 1; /* request line */
+	const char *s = p->head.data + p->hdr_off;
+	const char *end = p->head.data + p->scan;
 	while (s < end && *s) {
 		const char *v = s + strlen(s) + 1;
 		if (!strcasecmp(s, name))
@@ -145,6 +145,7 @@ static enum http1_rc parse_head(struct http1_parser *p)
 	/* Header lines, rewritten in place to "name\0value\0". The request
 	 * line's NULs are already in place; the head ends with an empty line. */
 	char *s = eol + 1, *w = s;
+	p->hdr_off = (size_t)(s - h);
 	int te_chunked = 0, te_other = 0;
 	for (;;) {
 		char *nl = memchr(s, '\n', (size_t)(end - s));

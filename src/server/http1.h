@@ -53,6 +53,7 @@ struct http1_parser {
 	struct buf head; /* capped at HTTP1_MAX_HEAD */
 	struct buf body; /* capped at HTTP1_MAX_BODY */
 	size_t scan;     /* head bytes already searched for the blank line */
+	size_t hdr_off;  /* parsed head: where the header list starts */
 	int64_t remain;  /* body or chunk bytes still expected */
 	int chunk_ext;   /* inside a chunk-size line's extension */
 	int64_t chunk_sz;

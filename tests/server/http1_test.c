@@ -99,7 +99,11 @@ static void test_headers_and_keepalive(void)
 	ASSERT_EQ(p.req.keep_alive, 1);
 	ASSERT_EQ(p.req.expect_continue, 1);
 	ASSERT_STR_EQ(http1_header(&p, "x-thing"), "spaced value");
+	/* the first and the last header line too */
+	ASSERT_STR_EQ(http1_header(&p, "connection"), "keep-alive");
+	ASSERT_STR_EQ(http1_header(&p, "EXPECT"), "100-continue");
 	ASSERT_TRUE(http1_header(&p, "absent") == NULL);
+	ASSERT_TRUE(http1_header(&p, "/x") == NULL); /* not the request line */
 	http1_reset(&p);
 	const char *b = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
 	ASSERT_EQ(http1_feed(&p, b, strlen(b), &used), HTTP1_DONE);
