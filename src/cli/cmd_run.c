@@ -6,6 +6,7 @@
  * telemetry start -> engine/run -> results summary -> table, JSON, CSV.
  * Exit codes in cli/commands.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@ struct run_opts {
 	double duration_s, rate, burstiness;
 	char *arrival, *threads;
 	struct opt_list headers;
+	char *request_id_header;
 	char *api_key_env;
 	int insecure;
 	char *http_client;
@@ -104,6 +107,12 @@ static const struct opt run_table[] = {
 	 NULL},
 	{"header", 'H', OPT_LIST, O(headers), NULL, "'K: V'",
 	 "extra request header (repeatable)", NULL, NULL},
+	{"request-id-header", 0, OPT_STR, O(request_id_header),
+	 "X-Request-Id", "NAME|none",
+	 "send each request's id in this header as ib-<run tag>-<id> (w<id> "
+	 "in warm-up), to match the results with the server's logs (vLLM "
+	 "takes it as its request id); none = do not send",
+	 NULL, NULL},
 	{"api-key-env", 0, OPT_STR, O(api_key_env), "OPENAI_API_KEY", "VAR",
 	 "environment variable holding a bearer token (never printed)", NULL,
 	 NULL},
@@ -577,6 +586,31 @@ static char *default_result_path(void)
 	return xasprintf("infbench-results/run-%s.json", ts);
 }
 
+#define RUN_REQID_NAME_MAX 64 /* --request-id-header, bytes */
+
+/* name is a header name (RFC 9110 token) of at most max bytes. */
+static int http_token_ok(const char *name, size_t max)
+{
+	size_t n = strlen(name);
+	if (!n || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) &&
+		    !strchr("!#$%&'*+-.^_`|~", name[i]))
+			return 0;
+	return 1;
+}
+
+/* This run's tag in its request ids: random, so that two clients on one
+ * server never send the same id (vLLM refuses a running id). */
+static uint32_t run_tag(void)
+{
+	uint32_t t;
+	if (getrandom(&t, sizeof(t), GRND_NONBLOCK) == (ssize_t)sizeof(t))
+		return t;
+	return (uint32_t)(clock_now_ns() ^ ((uint64_t)getpid() << 16));
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -584,7 +618,7 @@ int cmd_run(int argc, char **argv)
 	struct run_output out;
 	struct curl_slist *hdrs = NULL;
 	char *base = NULL, *path = NULL, *gen_url = NULL, *model = NULL;
-	char *err = NULL, *result = NULL, *csv = NULL;
+	char *err = NULL, *result = NULL, *csv = NULL, *reqid = NULL;
 	json_t *meta = NULL, *overrides = NULL;
 	struct rtel *tel = NULL;
 	char **rargv = NULL, *repeat_of = NULL;
@@ -757,6 +791,17 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		hdrs = curl_slist_append(hdrs, o.headers.items[i]);
+	}
+	if (strcmp(o.request_id_header, "none")) {
+		if (!http_token_ok(o.request_id_header, RUN_REQID_NAME_MAX)) {
+			errorf("run: --request-id-header '%s' is not an HTTP "
+			       "header name of at most %d bytes",
+			       o.request_id_header, RUN_REQID_NAME_MAX);
+			goto out;
+		}
+		reqid = xasprintf("%s: ib-%08x-", o.request_id_header,
+				  run_tag());
+		cfg.request_id = reqid;
 	}
 	for (size_t i = 0; i < o.meta.n; i++)
 		if (!strchr(o.meta.items[i], '=') || o.meta.items[i][0] == '=') {
@@ -962,6 +1007,7 @@ out:
 	argv_free(rargv);
 	free(repeat_of);
 	curl_slist_free_all(hdrs);
+	free(reqid);
 	free(base);
 	free(path);
 	free(gen_url);

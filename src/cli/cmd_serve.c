@@ -46,7 +46,7 @@ struct serve_opts {
 	long long seed;
 	long long close_after;
 	int reuse_port;
-	char *stats_file;
+	char *stats_file, *send_log;
 	double p429, p503, perror, pdrop, pgarbage, pstall;
 	long long fault_after;
 	struct opt_list fault_every;
@@ -134,6 +134,12 @@ static const struct opt serve_table[] = {
 	 "(emit time - schedule; p50/p99/p999/max in us; --bench-mode off "
 	 "and paced) as JSON, so a client benchmark can tell the server's "
 	 "lateness from the client's error",
+	 NULL, NULL},
+	{"send-log", 0, OPT_STR, O(send_log), NULL, "PATH",
+	 "mock: each stream's emission times (ns after its arrival, taken "
+	 "after each write) as one JSON line with its response id, so a "
+	 "client benchmark can compare its ITLs with the true ones (not in "
+	 "bulk mode)",
 	 NULL, NULL},
 	{"close-after", 0, OPT_INT, O(close_after), "0", "N",
 	 "close a keep-alive connection after N responses (0 = never)", NULL,
@@ -265,7 +271,8 @@ static int dtype_bytes(const char *s)
 /* Options that belong to one engine kind: given with another -> error. */
 static const char *const mock_only[] = {"ttft", "itl", "jitter",
 					"tokens-per-chunk", "bench-mode",
-					"flavour", "stats-file", NULL};
+					"flavour", "stats-file", "send-log",
+					NULL};
 static const char *const engine_only[] = {
 	"gpu", "tp", "dtype", "profile", "catalog", "gpu-memory-utilization",
 	"block-size", NULL};
@@ -465,6 +472,7 @@ int cmd_serve(int argc, char **argv)
 	cfg.mock.tokens_per_chunk = (int)o.tokens_per_chunk;
 	cfg.mock.seed = (uint64_t)o.seed;
 	cfg.mock.stats_path = o.stats_file;
+	cfg.mock.send_log_path = o.send_log;
 	if (mock_bench_parse(o.bench_mode, &cfg.mock.bench)) {
 		errorf("serve --bench-mode: unknown '%s' (off bulk paced "
 		       "lockstep)",

@@ -210,6 +210,24 @@ static json_t *distributed_json(const struct run_output *out)
 	return d;
 }
 
+/* The per-request id header ("Name: prefix", run.h) as {header, prefix,
+ * warmup_prefix}: request N sent prefix + N, warm-up request N prefix +
+ * "w" + N. A distributed run's other ranks draw their own tag. */
+static json_t *request_id_json(const char *line)
+{
+	const char *colon = line ? strstr(line, ": ") : NULL;
+	if (!colon)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "header",
+			    json_stringn(line, (size_t)(colon - line)));
+	json_object_set_new(o, "prefix", json_string(colon + 2));
+	char *w = xasprintf("%sw", colon + 2);
+	json_object_set_new(o, "warmup_prefix", json_string(w));
+	free(w);
+	return o;
+}
+
 void report_add_meta(json_t *meta, int argc, char **argv,
 		     const struct run_config *cfg, const struct run_output *out,
 		     const char *model, long long max_ctx, const char *label)
@@ -237,6 +255,8 @@ void report_add_meta(json_t *meta, int argc, char **argv,
 	json_object_set_new(c, "prompt_source",
 			    json_string("synthetic words (estimate)"));
 	json_object_set_new(meta, "config", c);
+	/* beside the configuration: the tag differs between repeats */
+	json_object_set_new(meta, "request_id", request_id_json(cfg->request_id));
 	json_object_set_new(meta, "t0_unix_s",
 			    json_real((double)out->t0_wall_ns / 1e9));
 	json_object_set_new(meta, "ranks",

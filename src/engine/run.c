@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -93,6 +94,7 @@ struct worker;
  * pages made present as the stream reaches them (record.h), the unused
  * rest given back when the stream ends. */
 #define RUN_EVENTS_RESERVE 65536
+#define RUN_REQID_MAX 128 /* the per-request id header line, bytes */
 
 struct slot {
 	struct worker *w;
@@ -106,6 +108,10 @@ struct slot {
 	struct buf text;
 	struct buf errbody;
 	struct plan_scratch prompt; /* prompts built on the fly */
+	struct curl_slist idh;      /* the request's id header, chained to
+				       cfg->headers (curl reads the list,
+				       never frees a node it did not make) */
+	char idline[RUN_REQID_MAX];
 	size_t rec;      /* index into w->recs */
 	int64_t t_cur;   /* timestamp of the bytes being parsed (rel. t0) */
 	int busy;
@@ -398,6 +404,13 @@ static void start_request(struct worker *w, long long id, int64_t arrival)
 	s->ps.memo = &s->memo;
 	s->http.url = cfg->gen_url;
 	s->http.headers = cfg->headers;
+	if (cfg->request_id) {
+		snprintf(s->idline, sizeof(s->idline), "%s%s%lld",
+			 cfg->request_id, ph->warmup ? "w" : "", id);
+		s->idh.data = s->idline;
+		s->idh.next = (struct curl_slist *)cfg->headers;
+		s->http.headers = &s->idh;
+	}
 	s->http.body = s->body.data;
 	s->http.body_len = s->body.len;
 

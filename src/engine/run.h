@@ -27,6 +27,11 @@ struct run_config {
 	const char *gen_url;          /* full URL of the generation route */
 	const struct proto_ops *api;
 	const struct curl_slist *headers; /* Content-Type, auth, user's */
+	const char *request_id;       /* "Name: prefix" of a per-request
+					 header; each request appends its id
+					 ('w' before a warm-up id), e.g.
+					 "X-Request-Id: ib-1f2e3d4c-" -> ...-17;
+					 NULL = none */
 	const char *model;            /* NULL: not sent */
 	const struct plan *plan;      /* lengths, prompts, arrivals per id
 					 (prepared; borrowed). NULL: a

@@ -99,6 +99,8 @@ struct srv_backend_ops {
 
 /* The parsed request (valid until the stream ends). */
 const struct srv_request *srv_stream_req(const struct srv_stream *s);
+/* The response id ("chatcmpl-..."; valid until the stream ends). */
+const char *srv_stream_id(const struct srv_stream *s);
 /* The backend's private area (ops->priv_bytes bytes). */
 void *srv_stream_priv(struct srv_stream *s);
 /* Tokens emitted so far. */

@@ -270,6 +270,11 @@ int httpd_conn_closing(const struct httpd_conn *c)
 	return c->closing;
 }
 
+const char *httpd_conn_header(const struct httpd_conn *c, const char *name)
+{
+	return http1_header(&c->p, name);
+}
+
 /* ---- input ---- */
 
 static void bad_request(struct httpd_conn *c, enum http1_rc rc)

@@ -100,6 +100,9 @@ void httpd_conn_abort(struct httpd_conn *c);
 size_t httpd_conn_out_bytes(const struct httpd_conn *c);
 /* Is c already closing (peer gone, overflow)? */
 int httpd_conn_closing(const struct httpd_conn *c);
+/* A header of the request being handled (case-insensitive name; value
+ * with blanks trimmed), NULL if absent. Valid inside on_request only. */
+const char *httpd_conn_header(const struct httpd_conn *c, const char *name);
 
 /* Status line text ("OK", "Too Many Requests"...). */
 const char *httpd_status_text(int status);

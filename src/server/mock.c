@@ -1,5 +1,6 @@
 /* mock.c - the mock backend: absolute-deadline token schedule, and the
- * bulk / paced / lockstep benchmark modes. */
+ * bulk / paced / lockstep benchmark modes; what it measures of itself (send
+ * lateness, holds for a slow client, each stream's write times). */
 #include "server/mock.h"
 
 #include <errno.h>
@@ -15,8 +16,19 @@
 #include "stats/hist.h"
 
 #define MOCK_CONGESTED_RETRY_NS (1 * NS_PER_MS)
+#define MOCK_SEND_LOG_MAX 65536 /* emissions logged per stream */
 
 struct mock_stream;
+
+/* One stream's emission times for --send-log. Kept apart from the
+ * stream's private area, which is gone once its last emission returns. */
+struct mock_log {
+	char *id;          /* the response id, owned */
+	int64_t t0_ns;     /* arrival (loop time) */
+	uint32_t n, cap;   /* times kept, room */
+	uint32_t dropped;  /* emissions past cap, not kept */
+	int64_t at_ns[];   /* after each emission's write, from t0_ns */
+};
 
 struct mock {
 	struct loop *loop;
@@ -31,6 +43,9 @@ struct mock {
 	/* send lateness in ns (cfg.stats_path), owned; counts == NULL when
 	 * not measured */
 	struct hist late;
+	uint64_t congested; /* emissions held because the client was
+			       behind (its lateness is then the client's) */
+	FILE *send_log;     /* cfg.send_log_path, owned; NULL = none */
 };
 
 /* Per-stream state in srv_stream_priv; the timer comes first. */
@@ -44,6 +59,7 @@ struct mock_stream {
 	uint32_t total;
 	struct rng rng;
 	struct mock_stream *ls_prev, *ls_next; /* lockstep list */
+	struct mock_log *log; /* --send-log, owned; NULL = none */
 };
 
 static const char *const bench_names[] = {"off", "bulk", "paced",
@@ -80,7 +96,22 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 			*err = xstrdup("mock: lockstep needs --itl >= 1us");
 		return -EINVAL;
 	}
+	if (c->send_log_path && c->bench == MOCK_BENCH_BULK) {
+		if (err)
+			*err = xstrdup("mock: --send-log is not kept in bulk "
+				       "mode (it would slow what bulk measures)");
+		return -EINVAL;
+	}
+	FILE *log = NULL;
+	if (c->send_log_path && !(log = fopen(c->send_log_path, "w"))) {
+		int e = errno;
+		if (err)
+			*err = xasprintf("mock: cannot write --send-log %s: %s",
+					 c->send_log_path, strerror(e));
+		return -e;
+	}
 	struct mock *m = xcalloc(1, sizeof(*m));
+	m->send_log = log;
 	m->loop = l;
 	m->cfg = *c;
 	m->ttft_ns = (int64_t)(c->ttft_s * 1e9 + 0.5);
@@ -94,12 +125,44 @@ static int mock_create(struct loop *l, const void *arg, void **be, char **err)
 	return 0;
 }
 
-/* The emission scheduled for deadline_ns just happened (early counts
- * as 0). */
-static void note_late(struct mock *m, int64_t deadline_ns)
+/* Keep the time of an emission that just returned (now_ns). */
+static void log_emit(struct mock_log *lg, int64_t now_ns)
+{
+	if (lg->n < lg->cap)
+		lg->at_ns[lg->n++] = now_ns - lg->t0_ns;
+	else
+		lg->dropped++;
+}
+
+/* The stream of lg ended (finished: its last emission went out): one
+ * JSON line, then lg is freed. */
+static void log_end(struct mock *m, struct mock_log *lg, int finished)
+{
+	FILE *f = m->send_log;
+	fprintf(f,
+		"{\"id\":\"%s\",\"t_arrival_ns\":%lld,\"finished\":%s,"
+		"\"dropped\":%u,\"sent_ns\":[",
+		lg->id, (long long)lg->t0_ns, finished ? "true" : "false",
+		lg->dropped);
+	for (uint32_t i = 0; i < lg->n; i++)
+		fprintf(f, i ? ",%lld" : "%lld", (long long)lg->at_ns[i]);
+	fputs("]}\n", f);
+	free(lg->id);
+	free(lg);
+}
+
+/* Now, when the lateness or the send log needs it; else 0. */
+static int64_t emit_time(const struct mock *m, const struct mock_log *lg)
+{
+	return m->late.counts || lg ? clock_now_ns() : 0;
+}
+
+/* The emission scheduled for deadline_ns happened at now_ns (early
+ * counts as 0). */
+static void note_late(struct mock *m, int64_t deadline_ns, int64_t now_ns)
 {
 	if (m->late.counts)
-		hist_record(&m->late, clock_now_ns() - deadline_ns);
+		hist_record(&m->late, now_ns - deadline_ns);
 }
 
 /* Lateness percentile p (0..100) in microseconds. */
@@ -119,9 +182,10 @@ static void write_stats(const struct mock *m)
 	fprintf(f,
 		"{\"send_lateness_us\": {\"tokens\": %llu, \"p50\": %.0f, "
 		"\"p99\": %.0f, \"p999\": %.0f, \"max\": %.1f}, "
-		"\"bench_mode\": \"%s\"}\n",
+		"\"congested_holds\": %llu, \"bench_mode\": \"%s\"}\n",
 		(unsigned long long)hist_count(&m->late), late_us(m, 50),
 		late_us(m, 99), late_us(m, 99.9), late_us(m, 100),
+		(unsigned long long)m->congested,
 		mock_bench_name(m->cfg.bench));
 	if (fclose(f))
 		warnf("serve: writing --stats-file %s: %s", m->cfg.stats_path,
@@ -137,6 +201,9 @@ static void mock_destroy(void *be)
 	if (m->late.counts)
 		write_stats(m);
 	hist_free(&m->late);
+	if (m->send_log && fclose(m->send_log))
+		warnf("serve: writing --send-log %s: %s", m->cfg.send_log_path,
+		      strerror(errno));
 	free(m);
 }
 
@@ -175,6 +242,7 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 	if (srv_stream_congested(ms->s)) {
 		/* Client behind: hold this chunk; the schedule is kept, so
 		 * the tokens come late and together, as from a real server. */
+		m->congested++;
 		loop_timer_start(l, &ms->timer,
 				 loop_now_ns(l) + MOCK_CONGESTED_RETRY_NS);
 		return;
@@ -183,15 +251,21 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 	uint32_t n = last + 1 - ms->done;
 	int fin = last + 1 >= ms->total;
 	int64_t due = ms->last_ns;
+	struct mock_log *lg = ms->log; /* ms may be gone after the emission */
 	ms->done = last + 1;
 	if (fin)
 		m->running--;
 	enum srv_emit em = srv_stream_tokens(
 		ms->s, n, fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE);
-	note_late(m, due); /* emitted (or, on a fault, attempted) now */
+	int64_t now = emit_time(m, lg); /* emitted (or, on a fault, tried) */
+	note_late(m, due, now);
+	if (lg)
+		log_emit(lg, now);
 	if (em == SRV_EMIT_GONE) {
 		if (!fin)
 			m->running--;
+		if (lg)
+			log_end(m, lg, fin);
 		return;
 	}
 	loop_timer_start(l, &ms->timer, deadline(ms, chunk_last(ms)));
@@ -246,13 +320,19 @@ static void on_tick(struct loop *l, struct loop_timer *t)
 			continue;
 		/* out of the list during the call: s may be gone after it */
 		struct mock_stream *prev = ms->ls_prev;
+		struct mock_log *lg = ms->log;
 		int fin = ++ms->done >= ms->total;
 		ls_unlink(m, ms);
 		m->running--;
-		if (srv_stream_tokens(ms->s, 1,
-				      fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE) ==
-		    SRV_EMIT_GONE)
+		enum srv_emit em = srv_stream_tokens(
+			ms->s, 1, fin ? SRV_FINISH_LENGTH : SRV_FINISH_NONE);
+		if (lg)
+			log_emit(lg, clock_now_ns());
+		if (em == SRV_EMIT_GONE) {
+			if (lg)
+				log_end(m, lg, fin);
 			continue;
+		}
 		m->running++; /* still active: back in place */
 		ms->ls_prev = prev;
 		ms->ls_next = next;
@@ -284,6 +364,15 @@ static void mock_submit(void *be, struct srv_stream *s)
 						: (uint32_t)r->max_tokens;
 	rng_fork(&m->rng, r->seq, &ms->rng);
 	m->running++;
+	if (m->send_log) {
+		uint32_t cap = ms->total < MOCK_SEND_LOG_MAX ? ms->total
+							     : MOCK_SEND_LOG_MAX;
+		ms->log = xmalloc(sizeof(*ms->log) + cap * sizeof(int64_t));
+		ms->log->id = xstrdup(srv_stream_id(s));
+		ms->log->t0_ns = r->t_arrival_ns;
+		ms->log->n = ms->log->dropped = 0;
+		ms->log->cap = cap;
+	}
 	switch (m->cfg.bench) {
 	case MOCK_BENCH_BULK:
 		ms->timer.cb = on_bulk;
@@ -320,6 +409,8 @@ static void mock_cancel(void *be, struct srv_stream *s)
 	else
 		loop_timer_stop(m->loop, &ms->timer);
 	m->running--;
+	if (ms->log)
+		log_end(m, ms->log, 0);
 }
 
 static void mock_gauges(void *be, struct srv_gauges *g)

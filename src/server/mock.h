@@ -47,6 +47,10 @@ struct mock_config {
 	const char *stats_path; /* at shutdown, the send lateness of every
 				   timed emission (emit time - schedule) as
 				   JSON here; NULL = not measured */
+	const char *send_log_path; /* each stream's emission times (after
+				      the write), one JSON line per stream
+				      as it ends; NULL = none; not in bulk
+				      mode */
 };
 
 /* create() takes a const struct mock_config *. */

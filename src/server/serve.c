@@ -23,6 +23,7 @@
 #define SRV_MAX_EVENT (64 * 1024 * 1024) /* one formatted event or body */
 #define SRV_POOL_BLOCK 64                /* streams allocated at a time */
 #define SRV_EMULATED_VLLM "0.10.1"       /* /version: wire shape emulated */
+#define SRV_ID_MAX 80                    /* response id, with its NUL */
 
 enum { ST_FREE = 0, ST_ACTIVE, ST_STALLED };
 
@@ -31,7 +32,7 @@ struct srv_stream {
 	struct httpd_conn *conn;
 	struct srv_request req;
 	struct wire_ctx ctx;
-	char id[48];
+	char id[SRV_ID_MAX];
 	uint32_t sent;
 	uint8_t state;
 	uint8_t fault;      /* enum fault_kind still to happen */
@@ -134,6 +135,11 @@ int srv_stream_congested(const struct srv_stream *s)
 void srv_stream_flush_each(struct srv_stream *s, int on)
 {
 	s->flush_each = on != 0;
+}
+
+const char *srv_stream_id(const struct srv_stream *s)
+{
+	return s->id;
 }
 
 uint32_t srv_stream_sent(const struct srv_stream *s)
@@ -569,6 +575,36 @@ static void refuse(struct srv *v, struct httpd_conn *c, enum srv_api api,
 	respond_error(v, c, api, status, type, NULL, msg);
 }
 
+/* A header value that may stand in an id: 1..max bytes of printable
+ * ASCII other than '"' and '\\' (it goes into JSON unescaped). */
+static int id_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (n >= max || s[n] <= ' ' || s[n] > '~' || s[n] == '"' ||
+		    s[n] == '\\')
+			return 0;
+	return n > 0;
+}
+
+/* The response id, as vLLM makes it: "chatcmpl-" (chat) or "cmpl-" and
+ * the client's X-Request-Id when it sent one (vLLM's _base_request_id),
+ * else 32 random hex digits. One that would not fit or is not printable
+ * is replaced by random digits. */
+static void response_id(struct srv *v, const struct httpd_conn *c,
+			enum srv_api api, char id[SRV_ID_MAX])
+{
+	const char *pre = api == SRV_API_CHAT ? "chatcmpl-" : "cmpl-";
+	const char *x = httpd_conn_header(c, "X-Request-Id");
+	if (x && id_ok(x, SRV_ID_MAX - 1 - strlen(pre))) {
+		snprintf(id, SRV_ID_MAX, "%s%s", pre, x);
+		return;
+	}
+	uint64_t a = rng_u64(&v->id_rng), b = rng_u64(&v->id_rng);
+	snprintf(id, SRV_ID_MAX, "%s%016llx%016llx", pre,
+		 (unsigned long long)a, (unsigned long long)b);
+}
+
 static void route_generate(struct srv *v, struct httpd_conn *c,
 			   const struct http1_req *hr, enum srv_api api)
 {
@@ -618,10 +654,7 @@ static void route_generate(struct srv *v, struct httpd_conn *c,
 	s->req = req;
 	s->state = ST_ACTIVE;
 	s->fault = (uint8_t)f;
-	uint64_t a = rng_u64(&v->id_rng), b = rng_u64(&v->id_rng);
-	snprintf(s->id, sizeof(s->id), "%s%016llx%016llx",
-		 api == SRV_API_CHAT ? "chatcmpl-" : "cmpl-",
-		 (unsigned long long)a, (unsigned long long)b);
+	response_id(v, c, api, s->id);
 	s->ctx.id = s->id;
 	s->ctx.model = v->model;
 	s->ctx.created = (int64_t)time(NULL);

@@ -132,7 +132,48 @@ check "send lateness reported" \
 check "duration run completes requests on 2 threads" \
 	[ "$(json_get $TMP/d.json .completed)" -gt 10 ]
 
-# 6. Bad input: one line naming the problem, usage exit code 2.
+# 6. Request ids: each request sends X-Request-Id ib-<tag>-<id> (warm-up
+# w<id>), the mock makes it the response id and logs each stream's write
+# times under it: every measured request is found there, with one write
+# per timed chunk, through both HTTP readers.
+start_server s --mock --ttft 5ms --itl 2ms --send-log "$TMP/s.sends"
+SPID=${SERVER_PIDS##* }
+for hc in native curl; do
+	"$INFBENCH" run --url "$URL_s" --http-client $hc -n 12 -c 4 --warmup 2 \
+		--input-len 8 --output-len 6 --result "$TMP/s-$hc.json" -q >/dev/null
+done
+"$INFBENCH" run --url "$URL_s" --request-id-header none -n 2 -c 2 \
+	--input-len 8 --output-len 6 --no-save -q >/dev/null
+kill "$SPID"; wait "$SPID" 2>/dev/null
+check "30 streams logged (2 x (2 + 12) + 2)" [ "$(wc -l <"$TMP/s.sends")" = 30 ]
+for hc in native curl; do
+	R=$TMP/s-$hc.json
+	p=$(json_get $R .run.request_id.prefix)
+	check "$hc: prefix ib-<8 hex>- ($p)" \
+		sh -c "echo '$p' | grep -qx 'ib-[0-9a-f]\{8\}-'"
+	check "$hc: header named" \
+		[ "$(json_get $R .run.request_id.header)" = X-Request-Id ]
+	check "$hc: every measured request logged, writes = chunks" [ "$(jq -n \
+		--slurpfile r $R --slurpfile s "$TMP/s.sends" '
+		($s | map({key: .id, value: .sent_ns}) | from_entries) as $m |
+		[$r[0].requests[] | select(.warmup | not) |
+		 $m["cmpl-" + $r[0].run.request_id.prefix +
+		    (.id | tostring)] as $t |
+		 select($t != null and ($t | length) == (.chunk_t | length))] |
+		length')" = 12 ]
+	check "$hc: warm-up ids w0, w1" [ "$(grep -c "\"cmpl-${p}w[01]\"" \
+		"$TMP/s.sends")" = 2 ]
+done
+check "two runs, two tags" [ "$(json_get $TMP/s-native.json \
+	.run.request_id.prefix)" != "$(json_get $TMP/s-curl.json \
+	.run.request_id.prefix)" ]
+check "--request-id-header none: server ids of its own" \
+	[ "$(grep -c '"id":"cmpl-[0-9a-f]\{32\}"' "$TMP/s.sends")" = 2 ]
+err3=$("$INFBENCH" run --url "$URL_t" --request-id-header 'X Id' -n 1 2>&1)
+check "bad --request-id-header -> exit 2" [ $? = 2 ]
+check "... naming it ($err3)" sh -c "echo '$err3' | grep -q 'request-id-header'"
+
+# 7. Bad input: one line naming the problem, usage exit code 2.
 err1=$("$INFBENCH" run --url ftp://x -n 1 2>&1); rc=$?
 check "bad URL -> exit 2" [ $rc = 2 ]
 check "bad URL -> one line" [ "$(echo "$err1" | wc -l)" = 1 ]
