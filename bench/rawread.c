@@ -98,11 +98,6 @@ int main(int argc, char **argv)
 			  "\"max_tokens\":%ld,\"stream\":true,"
 			  "\"ignore_eos\":true}",
 			  tokens);
-	int rl = snprintf(req, sizeof(req),
-			  "POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
-			  "Content-Type: application/json\r\n"
-			  "Connection: close\r\nContent-Length: %d\r\n\r\n%s",
-			  bl, body);
 	int ep = epoll_create1(0);
 	int *carry = calloc((size_t)streams, sizeof(int));
 	int64_t t0 = clock_now_ns(), c0 = clock_thread_cpu_ns();
@@ -115,6 +110,15 @@ int main(int argc, char **argv)
 			perror("connect");
 			return 1;
 		}
+		/* the request id header infbench sends (run --request-id-
+		 * header), so both readers get events of one length */
+		int rl = snprintf(req, sizeof(req),
+				  "POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/json\r\n"
+				  "X-Request-Id: ib-00000000-%d\r\n"
+				  "Connection: close\r\nContent-Length: %d\r\n"
+				  "\r\n%s",
+				  i, bl, body);
 		if (write(fd, req, (size_t)rl) != rl) {
 			perror("write");
 			return 1;
