@@ -746,28 +746,31 @@ struct memo_field {
 };
 
 /* The plan (memo_plan): the scalars the last match replaced, ascending,
- * and how each scalar field follows from their replacements: one that is
+ * and how each scalar field follows from their replacements: a planned
+ * one is written where its new value is read (memo_value into the step's
+ * field x; a second field on the same scalar copies it: put); one that is
  * not planned moves by the length changes of the planned scalars before
- * it, d[c0] (fix); a planned one takes the new value, chg[pi] (put).
- * Every match fills its fields this way (memo_out). A container field
- * has no span (jscan_field), and its type and count are the template's:
- * nothing to write. */
+ * it, d[c0] (fix, memo_out). A container field has no span (jscan_field),
+ * and its type and count are the template's: nothing to write. */
 struct memo_step {
 	uint16_t ss, se;    /* a planned scalar's span in the template */
+	uint8_t x;          /* the field it is read into: live[x] (nf: the
+			       sink, a scalar no field names) */
 };
 struct memo_fix {
 	uint8_t x, c0;      /* field index; planned scalars before it */
 	uint16_t off;       /* its start in the template */
 };
 struct memo_put {
-	uint8_t x, pi;      /* field index, index in the plan */
+	uint8_t x, pi;      /* field index; the step whose field it copies */
 };
 
 /* One allocation, sized to the document: header, then img[nf] (the
- * template's fields, start unset), live[nf] (the fields of the last
+ * template's fields, start unset), live[nf + 1] (the fields of the last
  * match, which jscan_memo_fields returns: img's, except that every
- * entry of the plan's fix and put is rewritten by each match, so a new
- * plan starts again from img), the plan's fix[nf], put[nf] and
+ * field of the plan's steps, fix and put is rewritten by each match, so
+ * a new plan starts again from img; live[nf] is the steps' sink), the
+ * plan's fix[nf], put[nf] and
  * step[ns], ss[ns] and se[ns] (each scalar value's start and end offset,
  * in document order), f[nf] (each field's value), the document buf[len],
  * and owner[len + 1] (owner[i]: the first scalar whose end is >= i, ns
@@ -787,7 +790,7 @@ struct jscan_memo_tpl {
 };
 
 #define T_LIVE(T) ((T)->img + (T)->nf)
-#define T_FIX(T) ((struct memo_fix *)((T)->img + 2 * (size_t)(T)->nf))
+#define T_FIX(T) ((struct memo_fix *)((T)->img + 2 * (size_t)(T)->nf + 1))
 #define T_PUT(T) ((struct memo_put *)((char *)(T) + (T)->o_put))
 #define T_STEP(T) ((struct memo_step *)((char *)(T) + (T)->o_step))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
@@ -796,14 +799,6 @@ struct jscan_memo_tpl {
 #define T_BUF(T) ((char *)(T) + (T)->o_buf)
 #define T_OWNER(T) ((unsigned char *)T_BUF(T) + (T)->len)
 
-/* A scalar value of the template that s replaces. */
-struct memo_chg {
-	uint32_t end;        /* where the new value ends in s (< 4 GiB) */
-	uint32_t cs, clen;   /* its span as a field's (strings: inside the
-				quotes) */
-	uint8_t type;        /* enum jscan_type */
-	uint8_t escaped;
-};
 
 /* Length of the common prefix of a[0..n) and b[0..n). */
 JSCAN_INLINE size_t common_prefix(const char *a, const char *b, size_t n)
@@ -844,19 +839,22 @@ static unsigned lower_bound(const uint16_t *v, unsigned n, size_t x)
 	return lo;
 }
 
-/* The scalar value of s at vs (< n is not assumed) into c: its span,
- * type and escapes. Returns 0, or -1 when no valid scalar starts there
- * (a container, a key's bytes, invalid or truncated). bounded: the
+/* The scalar value of s at vs (< n is not assumed) into o: its span
+ * (strings: inside the quotes), type and escapes; o's count is left
+ * alone. Returns where the value ends in s, or 0 when no valid scalar
+ * starts there (a container, a key's bytes, invalid or truncated; s is
+ * under 4 GiB). bounded: the
  * caller goes on to compare the template's byte after the value (one
  * that ends a value: a comma, bracket or space) with s's, so a positive
  * integer of up to 18 digits is read as its digits alone; that compare
  * rejects a fraction or an exponent. */
-JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
-			    struct memo_chg *c, const struct vconst *vc)
+JSCAN_INLINE size_t memo_value(const char *s, size_t n, size_t vs,
+			       int bounded, struct jscan_field *o,
+			       const struct vconst *vc)
 {
 	const char *q;
 	if (vs >= n)
-		return -1;
+		return 0;
 	int esc = 0;
 	enum jscan_type t;
 	size_t str = 0; /* 1: a string (its span is inside the quotes) */
@@ -866,24 +864,23 @@ JSCAN_INLINE int memo_value(const char *s, size_t n, size_t vs, int bounded,
 	} else if (s[vs] == '"') {
 		q = str_body(s + vs + 1, s + n, &esc, vc);
 		if (!q)
-			return -1;
+			return 0;
 		q++;
 		t = JSCAN_STRING;
 		str = 1;
 	} else if (s[vs] == '{' || s[vs] == '[') {
-		return -1;
+		return 0;
 	} else {
 		q = atom(s + vs, s + n, s[vs], &t);
 		if (!q)
-			return -1;
+			return 0;
 	}
 	size_t end = (size_t)(q - s);
-	c->end = (uint32_t)end;
-	c->cs = (uint32_t)(vs + str);
-	c->clen = (uint32_t)(end - vs - 2 * str);
-	c->type = (uint8_t)t;
-	c->escaped = (uint8_t)esc;
-	return 0;
+	o->start = s + vs + str;
+	o->len = (uint32_t)(end - vs - 2 * str);
+	o->type = t;
+	o->escaped = esc;
+	return end;
 }
 
 /* a[0..n) == b[0..n): short gaps inline, long ones by memcmp. */
@@ -905,27 +902,26 @@ JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
 	return n <= 32 ? key_eq(a, b, n) : !memcmp(a, b, n);
 }
 
-/* live[0..nf) for s, which is T with the i-th planned scalar replaced
- * by chg[i] (d[i]: the length change of the planned scalars before it).
+/* The rest of live[0..nf) for s, which is T with the i-th planned
+ * scalar replaced, once the steps' fields hold the new values (d[i]: the
+ * length change of the planned scalars before the i-th): the fixed
+ * fields move, a second field on a planned scalar copies the first.
  * Only the plan's entries are written: the others keep img's values
  * (memo_plan starts live from img). */
 JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
-			   const struct memo_chg *chg, const long *d)
+			   const long *d)
 {
 	struct jscan_field *out = T_LIVE(T);
 	const struct memo_fix *fix = T_FIX(T);
-	const struct memo_put *put = T_PUT(T);
 	/* counts in locals: the stores through out may alias T */
 	unsigned i, nfix = T->nfix, nput = T->nput;
 	for (i = 0; i < nfix; i++)
 		out[fix[i].x].start = s + fix[i].off + d[fix[i].c0];
-	for (i = 0; i < nput; i++) {
-		const struct memo_chg *c = &chg[put[i].pi];
-		struct jscan_field *o = &out[put[i].x];
-		o->type = c->type;
-		o->escaped = c->escaped;
-		o->start = s + c->cs;
-		o->len = c->clen;
+	if (nput) {
+		const struct memo_put *put = T_PUT(T);
+		const struct memo_step *step = T_STEP(T);
+		for (i = 0; i < nput; i++)
+			out[put[i].x] = out[step[put[i].pi].x];
 	}
 }
 
@@ -933,30 +929,33 @@ JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
  * match replaced) replaced again, every byte between them equal to T's.
  * Each gap is one compare (memo_eq) and each planned value is parsed
  * where it starts, whether or not it changed; nothing is searched. The
- * values go to chg[0..nplan) and the length changes to d[0..nplan]
- * (memo_out fills the fields from them). Exact (prefix 0): s[0..n) must
+ * values go straight to their fields in live and the length changes to
+ * d[0..nplan] (memo_out moves the other fields by them). On failure some
+ * of the steps' fields may hold new values: live is returned only after
+ * a match, which rewrites them all. Exact (prefix 0): s[0..n) must
  * be that document. Prefix: the document may end before n, and *len is
  * its length. Returns 0, or -1 otherwise: the general match decides.
  * Exact by the argument above: the bytes outside the planned values are
  * T's, the planned values are valid scalars. */
-JSCAN_INLINE int memo_fast(const struct jscan_memo_tpl *T, const char *s,
-			   size_t n, int prefix, size_t *len,
-			   struct memo_chg *chg, long *d)
+JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
+			   size_t n, int prefix, size_t *len, long *d)
 {
 	const char *b = T_BUF(T);
 	const struct memo_step *step = T_STEP(T), *last = step + T->nplan;
+	struct jscan_field *live = T_LIVE(T);
 	const struct vconst vc = VCONST_INIT;
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
 	size_t tlen = T->len;
 	d[0] = 0;
-	for (; step < last; step++, chg++) {
+	for (; step < last; step++) {
 		size_t gap = step->ss - op;
 		if (n - np < gap || !memo_eq(s + np, b + op, gap))
 			return -1;
 		/* the tail or next gap after the value is compared next */
-		if (memo_value(s, n, np + gap, step->se < tlen, chg, &vc))
+		np = memo_value(s, n, np + gap, step->se < tlen, &live[step->x],
+				&vc);
+		if (!np)
 			return -1;
-		np = chg->end;
 		op = step->se;
 		*++d = (long)np - (long)op; /* the values' length changes */
 	}
@@ -978,6 +977,7 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 		unsigned j = (unsigned)__builtin_ctzll(m);
 		step[T->nplan].ss = ss[j];
 		step[T->nplan].se = se[j];
+		step[T->nplan].x = (uint8_t)T->nf; /* the sink, until a field */
 		T->nplan++;
 	}
 	const struct memo_field *f = T_F(T);
@@ -992,7 +992,11 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 		unsigned c0 = (unsigned)__builtin_popcountll(
 			mark & ((1ull << k) - 1));
 		if (mark >> k & 1) {
-			put[T->nput].x = (uint8_t)x;
+			if (step[c0].x == T->nf) {
+				step[c0].x = (uint8_t)x;
+				continue;
+			}
+			put[T->nput].x = (uint8_t)x; /* a second field */
 			put[T->nput].pi = (uint8_t)c0;
 			T->nput++;
 		} else {
@@ -1015,8 +1019,9 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 	const unsigned char *owner = T_OWNER(T);
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct vconst vc = VCONST_INIT;
-	/* chg[i], d[i]: as memo_out's, in the order found (ascending) */
-	struct memo_chg chg[MEMO_SCALARS];
+	/* chg[i], d[i]: the new values and memo_out's length changes, in
+	 * the order found (ascending) */
+	struct jscan_field chg[MEMO_SCALARS];
 	long d[MEMO_SCALARS + 1];
 	unsigned nc = 0;
 	uint64_t mark = 0; /* bit k: scalar k replaced */
@@ -1034,20 +1039,29 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 		unsigned j = owner[xo];
 		if (j < k || j == T->ns || ss[j] > xo)
 			return -1;
-		struct memo_chg *c = &chg[nc];
 		size_t vs = np + (ss[j] - op);
 		/* the bytes after it are compared next (common_prefix) */
-		if (memo_value(s, n, vs, se[j] < T->len, c, &vc))
+		size_t end = memo_value(s, n, vs, se[j] < T->len, &chg[nc], &vc);
+		if (!end)
 			return -1;
-		d[nc + 1] = d[nc] + (long)(c->end - vs) - (long)(se[j] - ss[j]);
+		d[nc + 1] = d[nc] + (long)(end - vs) - (long)(se[j] - ss[j]);
 		nc++;
 		mark |= 1ull << j;
 		k = j + 1;
-		np = c->end;
+		np = end;
 		op = se[j];
 	}
 	memo_plan(T, mark);
-	memo_out(T, s, chg, d);
+	struct jscan_field *live = T_LIVE(T);
+	const struct memo_step *step = T_STEP(T);
+	for (unsigned i = 0; i < nc; i++) { /* memo_fast's writes */
+		struct jscan_field *o = &live[step[i].x];
+		o->start = chg[i].start;
+		o->len = chg[i].len;
+		o->type = chg[i].type;
+		o->escaped = chg[i].escaped;
+	}
+	memo_out(T, s, d);
 	return 0;
 }
 
@@ -1061,9 +1075,10 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	if (r->n > MEMO_SCALARS)
 		return -1;
 	size_t size = sizeof(struct jscan_memo_tpl) +
-		      nf * (2 * sizeof(struct jscan_field) +
-			    sizeof(struct memo_fix) + sizeof(struct memo_put)) +
-		      8 * r->n + nf * sizeof(struct memo_field) + 2 * n + 1;
+		      (2 * nf + 1) * sizeof(struct jscan_field) +
+		      nf * (sizeof(struct memo_fix) + sizeof(struct memo_put)) +
+		      r->n * (sizeof(struct memo_step) + 4) +
+		      nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
 	if (!T || T->size < size) {
 		size = (size + 63) & ~(size_t)63;
@@ -1168,12 +1183,11 @@ memo_fields(struct jscan_memo *m, const char *s, size_t n,
 	struct jscan_memo_tpl *T = m->tpl;
 	int fast = 0;
 	if (tried && T->nplan != MEMO_NOPLAN) {
-		struct memo_chg chg[MEMO_SCALARS];
 		long d[MEMO_SCALARS + 1];
 		size_t len;
-		fast = !memo_fast(T, s, n, 0, &len, chg, d);
+		fast = !memo_fast(T, s, n, 0, &len, d);
 		if (fast)
-			memo_out(T, s, chg, d);
+			memo_out(T, s, d);
 	}
 	m->peek = NULL;
 	if (fast || (tried && !memo_match(T, s, n)))
@@ -1235,14 +1249,13 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 {
 	struct jscan_memo_tpl *T = m->tpl;
-	struct memo_chg chg[MEMO_PEEK];
 	long d[MEMO_PEEK + 1];
 	size_t len;
 	m->peek = NULL;
 	if (m->skip || !T || !m->paths || T->nplan > MEMO_PEEK || T->eol ||
-	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len, chg, d))
+	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len, d))
 		return 0;
-	memo_out(T, s, chg, d); /* the parse of this document returns it */
+	memo_out(T, s, d); /* the parse of this document returns it */
 	m->peek = s;
 	m->peek_len = len;
 	return len;

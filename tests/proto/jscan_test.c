@@ -729,6 +729,42 @@ static void test_memo_plan_change(void)
 	jscan_memo_free(&m);
 }
 
+/* Two fields of one table naming the same value: the plan reads it into
+ * the first, the second copies it (memo_put). Both must follow every
+ * change, peeked or not. */
+static void test_memo_shared_value(void)
+{
+	static struct jscan_path dup[] = {
+		{.path = {"b"}, .depth = 1},
+		{.path = {"a"}, .depth = 1},
+		{.path = {"b"}, .depth = 1},
+		{.path = {"a"}, .depth = 1},
+	};
+	jscan_compile(dup, 4);
+	static const char *const docs[] = {
+		"{\"a\":\"x\",\"b\":1}", "{\"a\":\"yy\",\"b\":1}",
+		"{\"a\":\"zzz\",\"b\":1}", "{\"a\":\"q\",\"b\":20}",
+		"{\"a\":\"rr\",\"b\":300}", "{\"a\":7,\"b\":4}",
+	};
+	struct jscan_memo m = {0};
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+			size_t len = strlen(docs[i]);
+			char *copy = malloc(len + 3);
+			memcpy(copy, docs[i], len);
+			memcpy(copy + len, "\n\n", 3);
+			const char *why = mc_check(&m, copy, len,
+						   round ? len + 2 : len, dup,
+						   4);
+			if (why)
+				TEST_FAIL_("doc %zu round %d: %s", i, round,
+					   why);
+			free(copy);
+		}
+	ASSERT_TRUE(m.fast >= 4);
+	jscan_memo_free(&m);
+}
+
 static void test_memo_numbers(void)
 {
 	memo_tables();
@@ -1071,6 +1107,7 @@ int main(void)
 	TEST_RUN(test_memo_streams);
 	TEST_RUN(test_memo_numbers);
 	TEST_RUN(test_memo_plan_change);
+	TEST_RUN(test_memo_shared_value);
 	TEST_RUN(test_memo_every_offset);
 	TEST_RUN(test_memo_random_documents);
 	TEST_RUN(test_memo_limits);
