@@ -101,4 +101,4 @@ clean:
 	rm -rf build build-san build-mpi build-mpi-san infbench infbench-san \
 		infbench-mpi infbench-mpi-san
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(TEST_BIN:=.d) $(BENCH_BIN:=.d)
