@@ -727,7 +727,9 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
  * every path resolves to the same value slot: the fields are T's, with
  * positions moved by the length changes of the values before them. Any
  * other difference (a key, a bracket, whitespace, a value turned into a
- * container) makes the match fail and s is parsed in full.
+ * container) makes the match fail and s is parsed in full. A field whose
+ * value was not replaced holds T's bytes: its span points at the memo's
+ * copy of T (equal bytes), so a match writes only the replaced values.
  */
 #define MEMO_BYTES 1024   /* longest document kept as a template */
 #define MEMO_SCALARS 64   /* most scalar values in a template */
@@ -746,31 +748,27 @@ struct memo_field {
 };
 
 /* The plan (memo_plan): the scalars the last match replaced, ascending,
- * and how each scalar field follows from their replacements: a planned
- * one is written where its new value is read (memo_value into the step's
- * field x; a second field on the same scalar copies it: put); one that is
- * not planned moves by the length changes of the planned scalars before
- * it, d[c0] (fix, memo_out). A container field has no span (jscan_field),
- * and its type and count are the template's: nothing to write. */
+ * and the fields they feed: a planned one is written where its new value
+ * is read (memo_value into the step's field x; a second field on the same
+ * scalar copies it: put, memo_out). One that is not planned keeps the
+ * template's span (its bytes in buf, which s repeats). A container field
+ * has no span (jscan_field), and its type and count are the template's:
+ * nothing to write. */
 struct memo_step {
 	uint16_t ss, se;    /* a planned scalar's span in the template */
 	uint8_t x;          /* the field it is read into: live[x] (nf: the
 			       sink, a scalar no field names) */
-};
-struct memo_fix {
-	uint8_t x, c0;      /* field index; planned scalars before it */
-	uint16_t off;       /* its start in the template */
 };
 struct memo_put {
 	uint8_t x, pi;      /* field index; the step whose field it copies */
 };
 
 /* One allocation, sized to the document: header, then img[nf] (the
- * template's fields, start unset), live[nf + 1] (the fields of the last
- * match, which jscan_memo_fields returns: img's, except that every
- * field of the plan's steps, fix and put is rewritten by each match, so
- * a new plan starts again from img; live[nf] is the steps' sink), the
- * plan's fix[nf], put[nf] and
+ * template's fields, spans into buf), live[nf + 1] (the fields of the
+ * last match, which jscan_memo_fields returns: img's, except that every
+ * field of the plan's steps and put is rewritten by each match, so a new
+ * plan starts again from img; live[nf] is the steps' sink), the plan's
+ * put[nf] and
  * step[ns], ss[ns] and se[ns] (each scalar value's start and end offset,
  * in document order), f[nf] (each field's value), the document buf[len],
  * and owner[len + 1] (owner[i]: the first scalar whose end is >= i, ns
@@ -779,7 +777,7 @@ struct jscan_memo_tpl {
 	uint16_t len, ns, nf;  /* document bytes, scalars, fields */
 	uint8_t nplan;         /* scalars the last match replaced, or
 				  MEMO_NOPLAN */
-	uint8_t nfix, nput;    /* entries in fix and put */
+	uint8_t nput;          /* entries in put */
 	uint8_t eol;           /* buf holds a CR or LF (whitespace): no
 				  jscan_memo_peek */
 	uint16_t o_put, o_step, o_buf; /* where put, step and buf start
@@ -790,7 +788,6 @@ struct jscan_memo_tpl {
 };
 
 #define T_LIVE(T) ((T)->img + (T)->nf)
-#define T_FIX(T) ((struct memo_fix *)((T)->img + 2 * (size_t)(T)->nf + 1))
 #define T_PUT(T) ((struct memo_put *)((char *)(T) + (T)->o_put))
 #define T_STEP(T) ((struct memo_step *)((char *)(T) + (T)->o_step))
 #define T_SS(T) ((uint16_t *)(T_STEP(T) + (T)->ns))
@@ -902,25 +899,17 @@ JSCAN_INLINE int memo_eq(const char *a, const char *b, size_t n)
 	return n <= 32 ? key_eq(a, b, n) : !memcmp(a, b, n);
 }
 
-/* The rest of live[0..nf) for s, which is T with the i-th planned
- * scalar replaced, once the steps' fields hold the new values (d[i]: the
- * length change of the planned scalars before the i-th): the fixed
- * fields move, a second field on a planned scalar copies the first.
- * Only the plan's entries are written: the others keep img's values
- * (memo_plan starts live from img). */
-JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
-			   const long *d)
+/* The rest of live[0..nf) once the steps' fields hold a match's new
+ * values: a second field on a planned scalar copies the first. The other
+ * fields keep img's values (memo_plan starts live from img). */
+JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T)
 {
-	struct jscan_field *out = T_LIVE(T);
-	const struct memo_fix *fix = T_FIX(T);
-	/* counts in locals: the stores through out may alias T */
-	unsigned i, nfix = T->nfix, nput = T->nput;
-	for (i = 0; i < nfix; i++)
-		out[fix[i].x].start = s + fix[i].off + d[fix[i].c0];
+	unsigned nput = T->nput;
 	if (nput) {
+		struct jscan_field *out = T_LIVE(T);
 		const struct memo_put *put = T_PUT(T);
 		const struct memo_step *step = T_STEP(T);
-		for (i = 0; i < nput; i++)
+		for (unsigned i = 0; i < nput; i++)
 			out[put[i].x] = out[step[put[i].pi].x];
 	}
 }
@@ -929,16 +918,16 @@ JSCAN_INLINE void memo_out(struct jscan_memo_tpl *T, const char *s,
  * match replaced) replaced again, every byte between them equal to T's.
  * Each gap is one compare (memo_eq) and each planned value is parsed
  * where it starts, whether or not it changed; nothing is searched. The
- * values go straight to their fields in live and the length changes to
- * d[0..nplan] (memo_out moves the other fields by them). On failure some
- * of the steps' fields may hold new values: live is returned only after
- * a match, which rewrites them all. Exact (prefix 0): s[0..n) must
+ * values go straight to their fields in live (memo_out copies them to a
+ * second field). On failure some of the steps' fields may hold new
+ * values: live is returned only after a match, which rewrites them all.
+ * Exact (prefix 0): s[0..n) must
  * be that document. Prefix: the document may end before n, and *len is
  * its length. Returns 0, or -1 otherwise: the general match decides.
  * Exact by the argument above: the bytes outside the planned values are
  * T's, the planned values are valid scalars. */
 JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
-			   size_t n, int prefix, size_t *len, long *d)
+			   size_t n, int prefix, size_t *len)
 {
 	const char *b = T_BUF(T);
 	const struct memo_step *step = T_STEP(T), *last = step + T->nplan;
@@ -946,7 +935,6 @@ JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
 	const struct vconst vc = VCONST_INIT;
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
 	size_t tlen = T->len;
-	d[0] = 0;
 	for (; step < last; step++) {
 		size_t gap = step->ss - op;
 		if (n - np < gap || !memo_eq(s + np, b + op, gap))
@@ -957,7 +945,6 @@ JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
 		if (!np)
 			return -1;
 		op = step->se;
-		*++d = (long)np - (long)op; /* the values' length changes */
 	}
 	size_t tail = tlen - op;
 	if ((prefix ? n - np < tail : n - np != tail) ||
@@ -967,7 +954,7 @@ JSCAN_INLINE int memo_fast(struct jscan_memo_tpl *T, const char *s,
 	return 0;
 }
 
-/* Make the scalars in mark T's plan, with its fix and put. */
+/* Make the scalars in mark T's plan, with its put. */
 static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 {
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
@@ -981,30 +968,22 @@ static void memo_plan(struct jscan_memo_tpl *T, uint64_t mark)
 		T->nplan++;
 	}
 	const struct memo_field *f = T_F(T);
-	struct memo_fix *fix = T_FIX(T);
 	struct memo_put *put = T_PUT(T);
-	T->nfix = T->nput = 0;
+	T->nput = 0;
 	for (unsigned x = 0; x < T->nf; x++) {
 		const struct memo_field *mf = &f[x];
 		unsigned k = mf->sidx; /* < 64 (MEMO_SCALARS) */
-		if (k == MEMO_NONE)
-			continue; /* absent, or a container */
+		if (k == MEMO_NONE || !(mark >> k & 1))
+			continue; /* absent, a container, or not planned */
 		unsigned c0 = (unsigned)__builtin_popcountll(
-			mark & ((1ull << k) - 1));
-		if (mark >> k & 1) {
-			if (step[c0].x == T->nf) {
-				step[c0].x = (uint8_t)x;
-				continue;
-			}
-			put[T->nput].x = (uint8_t)x; /* a second field */
-			put[T->nput].pi = (uint8_t)c0;
-			T->nput++;
-		} else {
-			struct memo_fix *fx = &fix[T->nfix++];
-			fx->x = (uint8_t)x;
-			fx->c0 = (uint8_t)c0;
-			fx->off = mf->off;
+			mark & ((1ull << k) - 1)); /* its step */
+		if (step[c0].x == T->nf) {
+			step[c0].x = (uint8_t)x;
+			continue;
 		}
+		put[T->nput].x = (uint8_t)x; /* a second field */
+		put[T->nput].pi = (uint8_t)c0;
+		T->nput++;
 	}
 	memcpy(T_LIVE(T), T->img, T->nf * sizeof(*T->img));
 }
@@ -1019,15 +998,11 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 	const unsigned char *owner = T_OWNER(T);
 	const uint16_t *ss = T_SS(T), *se = T_SE(T);
 	const struct vconst vc = VCONST_INIT;
-	/* chg[i], d[i]: the new values and memo_out's length changes, in
-	 * the order found (ascending) */
-	struct jscan_field chg[MEMO_SCALARS];
-	long d[MEMO_SCALARS + 1];
+	struct jscan_field chg[MEMO_SCALARS]; /* the new values, ascending */
 	unsigned nc = 0;
 	uint64_t mark = 0; /* bit k: scalar k replaced */
 	unsigned k = 0;    /* scalars before k are settled */
 	size_t op = 0, np = 0; /* matched up to b + op and s + np */
-	d[0] = 0;
 	for (;;) {
 		size_t ro = T->len - op, rn = n - np;
 		size_t x = common_prefix(s + np, b + op, ro < rn ? ro : rn);
@@ -1044,7 +1019,6 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 		size_t end = memo_value(s, n, vs, se[j] < T->len, &chg[nc], &vc);
 		if (!end)
 			return -1;
-		d[nc + 1] = d[nc] + (long)(end - vs) - (long)(se[j] - ss[j]);
 		nc++;
 		mark |= 1ull << j;
 		k = j + 1;
@@ -1061,7 +1035,7 @@ static int memo_match(struct jscan_memo_tpl *T, const char *s, size_t n)
 		o->type = chg[i].type;
 		o->escaped = chg[i].escaped;
 	}
-	memo_out(T, s, d);
+	memo_out(T);
 	return 0;
 }
 
@@ -1076,7 +1050,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 		return -1;
 	size_t size = sizeof(struct jscan_memo_tpl) +
 		      (2 * nf + 1) * sizeof(struct jscan_field) +
-		      nf * (sizeof(struct memo_fix) + sizeof(struct memo_put)) +
+		      nf * sizeof(struct memo_put) +
 		      r->n * (sizeof(struct memo_step) + 4) +
 		      nf * sizeof(struct memo_field) + 2 * n + 1;
 	struct jscan_memo_tpl *T = m->tpl;
@@ -1092,7 +1066,7 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 	T->ns = (uint16_t)r->n;
 	T->nf = (uint16_t)nf;
 	T->nplan = MEMO_NOPLAN;
-	T->o_put = (uint16_t)((char *)(T_FIX(T) + nf) - (char *)T);
+	T->o_put = (uint16_t)((char *)(T_LIVE(T) + nf + 1) - (char *)T);
 	T->o_step = (uint16_t)(T->o_put + nf * sizeof(struct memo_put));
 	T->o_buf = (uint16_t)((char *)(T_F(T) + nf) - (char *)T);
 	uint16_t *ss = T_SS(T), *se = T_SE(T);
@@ -1133,7 +1107,8 @@ static int memo_build(struct jscan_memo *m, const char *s, size_t n,
 		const struct memo_field *mf = &T_F(T)[i];
 		struct jscan_field *g = &T->img[i];
 		g->type = (enum jscan_type)mf->type;
-		g->start = NULL;
+		/* a scalar's span: the copy of its bytes in buf */
+		g->start = mf->sidx == MEMO_NONE ? NULL : T_BUF(T) + mf->off;
 		g->len = mf->len; /* 0: absent, or a container */
 		g->count = mf->count;
 		g->escaped = mf->escaped;
@@ -1183,11 +1158,10 @@ memo_fields(struct jscan_memo *m, const char *s, size_t n,
 	struct jscan_memo_tpl *T = m->tpl;
 	int fast = 0;
 	if (tried && T->nplan != MEMO_NOPLAN) {
-		long d[MEMO_SCALARS + 1];
 		size_t len;
-		fast = !memo_fast(T, s, n, 0, &len, d);
+		fast = !memo_fast(T, s, n, 0, &len);
 		if (fast)
-			memo_out(T, s, d);
+			memo_out(T);
 	}
 	m->peek = NULL;
 	if (fast || (tried && !memo_match(T, s, n)))
@@ -1249,13 +1223,12 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 {
 	struct jscan_memo_tpl *T = m->tpl;
-	long d[MEMO_PEEK + 1];
 	size_t len;
 	m->peek = NULL;
 	if (m->skip || !T || !m->paths || T->nplan > MEMO_PEEK || T->eol ||
-	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len, d))
+	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len))
 		return 0;
-	memo_out(T, s, d); /* the parse of this document returns it */
+	memo_out(T); /* the parse of this document returns it */
 	m->peek = s;
 	m->peek_len = len;
 	return len;

@@ -5,7 +5,8 @@
  * UTF-8 checked, no NUL byte anywhere, integers that fit in long long, depth
  * <= 2048, object or array at the top) and records where the values of the
  * requested paths are. No allocation, no copies; values stay spans into
- * the caller's buffer. jansson remains the parser everywhere else; tests
+ * the caller's buffer (the memo's: or into its copy of the same bytes).
+ * jansson remains the parser everywhere else; tests
  * cross-check the two on fixtures and fuzzed inputs (docs/DESIGN.md has the
  * numbers that justified it). Pure; thread-safe. Also owns the per-stream
  * memo (jscan_parse_memo): the same results from a byte compare against
@@ -114,8 +115,10 @@ struct jscan_memo {
 };
 
 /* jscan_parse with a per-stream memo: the same contract and the same
- * results (return value, every out field, spans into s; documents of
- * 4 GiB or more refused). When s equals the
+ * results (return value, every out field; documents of 4 GiB or more
+ * refused), except where a span points: into s, or, for a value equal to
+ * the template's, at the memo's own copy of those bytes (valid until the
+ * next call on m or jscan_memo_free). When s equals the
  * template except that some scalar values (strings, numbers, literals; not
  * keys) are replaced by other valid scalar values, only those are parsed:
  * s is then valid JSON by construction and its fields are the template's,
@@ -140,7 +143,7 @@ int jscan_parse_memo(struct jscan_memo *m, const char *s, size_t n,
  * its template (the same values jscan_parse_memo writes to out; read-only,
  * valid until the next call with m, jscan_memo_peek included), or NULL
  * when s is invalid (out then undefined). The adapters' per-event path:
- * a match writes only the fields that moved or changed, not all of them. */
+ * a match writes only the fields of the values it re-read, not all. */
 const struct jscan_field *jscan_memo_fields(struct jscan_memo *m,
 					    const char *s, size_t n,
 					    const struct jscan_path *paths,

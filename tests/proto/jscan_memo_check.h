@@ -1,7 +1,9 @@
 /* jscan_memo_check.h - the memo (jscan_memo_fields, which
  * jscan_parse_memo copies out) against jscan_parse on one document: same
- * validity and, for valid documents, every member of every field equal
- * (spans into the same buffer). First
+ * validity and, for valid documents, every member of every field equal:
+ * a span is the same one in the document, or, for a value the memo did
+ * not re-read, one of the same bytes outside the document (the memo's
+ * copy of its template). First
  * jscan_memo_peek over the document and what follows it (doc[0..avail),
  * avail >= len): a length it returns must be a valid document with no
  * CR or LF, and when it is the document's own length the memo's parse
@@ -14,6 +16,18 @@
 #include <string.h>
 
 #include "proto/jscan.h"
+
+/* a's span is b's, or the same bytes outside doc[0..avail). */
+static int mc_span_ok(const struct jscan_field *a, const struct jscan_field *b,
+		      const char *doc, size_t avail)
+{
+	if (a->start == b->start)
+		return 1;
+	if (!a->start || !b->start || a->len != b->len ||
+	    (a->start >= doc && a->start < doc + avail))
+		return 0;
+	return !memcmp(a->start, b->start, b->len);
+}
 
 static const char *mc_check(struct jscan_memo *m, const char *doc,
 			    size_t len, size_t avail,
@@ -49,7 +63,8 @@ static const char *mc_check(struct jscan_memo *m, const char *doc,
 	if (fa != a)
 		memcpy(a, fa, nf * sizeof(*a));
 	for (size_t i = 0; i < nf; i++)
-		if (a[i].type != b[i].type || a[i].start != b[i].start ||
+		if (a[i].type != b[i].type ||
+		    !mc_span_ok(&a[i], &b[i], doc, avail) ||
 		    a[i].len != b[i].len || a[i].count != b[i].count ||
 		    a[i].escaped != b[i].escaped) {
 			snprintf(why, sizeof(why),
