@@ -111,11 +111,14 @@ void gpu_sampler_free(struct gpu_sampler *s)
 	free(s);
 }
 
-void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns)
+/* One reading issued at t_ns; real: on the monotonic clock, so when it
+ * was answered is measured (else it is taken as instant: a fake clock). */
+static void sample(struct gpu_sampler *s, int64_t t_ns, int real)
 {
 	for (int i = 0; i < s->n; i++)
 		gpu_sample_clear(&s->scratch[i], t_ns);
 	int rc = s->src.ops->read(s->src.ctx, s->scratch, s->n);
+	int64_t done_ns = real ? clock_now_ns() : t_ns;
 	pthread_mutex_lock(&s->mu);
 	s->reads++;
 	if (rc) {
@@ -124,8 +127,11 @@ void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns)
 		return;
 	}
 	tl_push(&s->tl, s->scratch);
-	int before = t_ns < s->win_begin;
-	int in_win = !before && t_ns < s->win_end;
+	/* A baseline reading is one that was over before the window began:
+	 * a read that straddles the beginning (a DCGM scrape under load)
+	 * may already show the load, and counts for neither. */
+	int before = done_ns < s->win_begin;
+	int in_win = t_ns >= s->win_begin && t_ns < s->win_end;
 	for (int i = 0; i < s->n; i++) {
 		const struct gpu_sample *g = &s->scratch[i];
 		if (isnan(s->info[i].mem_total_bytes))
@@ -140,10 +146,15 @@ void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns)
+{
+	sample(s, t_ns, 0);
+}
+
 static void on_tick(void *ud, int64_t due_ns)
 {
 	(void)due_ns;
-	gpu_sampler_tick(ud, clock_now_ns());
+	sample(ud, clock_now_ns(), 1);
 }
 
 int gpu_sampler_start(struct gpu_sampler *s)

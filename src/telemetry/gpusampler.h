@@ -56,8 +56,10 @@ void gpu_sampler_free(struct gpu_sampler *s);
 int gpu_sampler_start(struct gpu_sampler *s);
 /* Stops and joins; idempotent. Results stay readable. */
 void gpu_sampler_stop(struct gpu_sampler *s);
-/* One reading stamped t_ns (what the thread does each tick; tests call it
- * directly with a fake source and a fake clock). Not while started. */
+/* One reading stamped t_ns and taken as instant (the thread's ticks also
+ * measure when the read was answered: a baseline reading must be over
+ * before the window begins). Tests call it directly with a fake source
+ * and a fake clock. Not while started. */
 void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns);
 
 /* Readings at t >= begin (and < end) form the window; earlier ones the

@@ -143,10 +143,14 @@ static void note_once(struct scrape *s, int rc, long status)
 		      "only)", s->url, httpget_strerror(rc));
 }
 
-static void append(struct scrape *s, const struct srvm_sample *x, int raw)
+/* x was issued at x->t_ns and answered at done_ns. A counter's base is
+ * a reading answered before the window began: one that straddles the
+ * beginning may count the window's first tokens, and is neither. */
+static void append(struct scrape *s, const struct srvm_sample *x, int raw,
+		   int64_t done_ns)
 {
 	int in_win = x->t_ns >= s->win_begin && x->t_ns < s->win_end;
-	int before = x->t_ns < s->win_begin;
+	int before = done_ns < s->win_begin;
 	tl_push(&s->tl, x);
 	if (raw) {
 		if (!s->rawtl.data)
@@ -175,6 +179,7 @@ static int scrape_at(struct scrape *s, int64_t t_ns)
 	int rc = httpget_prom(&s->http, s->url, s->timeout_ns, &s->prom,
 			      srvm_prom_cb, &s->map, &status, &n_samples,
 			      &n_bad);
+	int64_t done_ns = clock_now_ns();
 	struct srvm_sample x;
 	int raw = 0;
 	if (rc == 0) {
@@ -191,7 +196,7 @@ static int scrape_at(struct scrape *s, int64_t t_ns)
 	case 0:
 		s->st.ok++;
 		s->st.bad_lines += n_bad;
-		append(s, &x, raw);
+		append(s, &x, raw, done_ns);
 		break;
 	case HTTPGET_ETRANSPORT:
 		s->st.fail_transport++;
