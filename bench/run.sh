@@ -268,7 +268,9 @@ printf '%-34s %14.0f  %s\n' "raw reader, paced, tok/s per core" "$rawp_tps" "(re
 printf '%-34s %14.0f  %s\n' "paced tok/s per core" "$paced_tps" ">= 1,000,000"
 printf '%-34s %14.2f  %s\n' "paced: client busy fraction" "$paced_busy" "(1.0 = saturated)"
 printf '%-34s %14.3f  %s\n' "client CPU us per token" "$cpu_us_tok" "<= 1.0"
-printf '%-34s %14.1f  %s\n' "ITL error p99 us (128 streams)" "$itlm_err" "<= 100 (vs the server's write times; runs: $(echo $itlm_all))"
+# no ITL matched (a server without the id): n/a, never a 0 from printf
+itlm_shown=$(echo "$itlm_err" | awk '$1 == "null" {print "n/a"; next} {printf "%.1f", $1}')
+printf '%-34s %14s  %s\n' "ITL error p99 us (128 streams)" "$itlm_shown" "<= 100 (vs the server's write times; runs: $(echo $itlm_all))"
 printf '%-34s %14s  %s\n' "  ITLs matched / requests not" "$itlm_n/$itlm_unmatched" "(by X-Request-Id; server holds for a slow client: $srv_holds)"
 printf '%-34s %14.1f  %s\n' "  vs the 10 ms schedule" "$itl_err" "(includes the server's lateness; runs: $(echo $itl_all))"
 printf '%-34s %14s  %s\n' "  server's own send lateness p50/p99" "$srv_late_p50/$srv_late_p99 us" "(part of the line above)"
