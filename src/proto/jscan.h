@@ -5,7 +5,7 @@
  * UTF-8 checked, no NUL byte anywhere, integers that fit in long long, depth
  * <= 2048, object or array at the top) and records where the values of the
  * requested paths are. No allocation, no copies; values stay spans into
- * the caller's buffer (the memo's: or into its copy of the same bytes).
+ * the caller's buffer (through the memo, also into its copy of equal bytes).
  * jansson remains the parser everywhere else; tests
  * cross-check the two on fixtures and fuzzed inputs (docs/DESIGN.md has the
  * numbers that justified it). Pure; thread-safe. Also owns the per-stream
