@@ -6,7 +6,6 @@
  * telemetry start -> engine/run -> results summary -> table, JSON, CSV.
  * Exit codes in cli/commands.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -35,6 +34,7 @@
 #include "engine/run.h"
 #include "net/client.h"
 #include "proto/detect.h"
+#include "server/http1.h"
 #include "results/json.h"
 #include "telemetry/tstat.h"
 
@@ -588,19 +588,6 @@ static char *default_result_path(void)
 
 #define RUN_REQID_NAME_MAX 64 /* --request-id-header, bytes */
 
-/* name is a header name (RFC 9110 token) of at most max bytes. */
-static int http_token_ok(const char *name, size_t max)
-{
-	size_t n = strlen(name);
-	if (!n || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) &&
-		    !strchr("!#$%&'*+-.^_`|~", name[i]))
-			return 0;
-	return 1;
-}
-
 /* This run's tag in its request ids: random, so that two clients on one
  * server never send the same id (vLLM refuses a running id). */
 static uint32_t run_tag(void)
@@ -793,7 +780,9 @@ int cmd_run(int argc, char **argv)
 		hdrs = curl_slist_append(hdrs, o.headers.items[i]);
 	}
 	if (strcmp(o.request_id_header, "none")) {
-		if (!http_token_ok(o.request_id_header, RUN_REQID_NAME_MAX)) {
+		size_t nl = strlen(o.request_id_header);
+		if (nl > RUN_REQID_NAME_MAX ||
+		    !http1_is_token(o.request_id_header, nl)) {
 			errorf("run: --request-id-header '%s' is not an HTTP "
 			       "header name of at most %d bytes",
 			       o.request_id_header, RUN_REQID_NAME_MAX);

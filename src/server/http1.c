@@ -64,6 +64,14 @@ static int is_tchar(unsigned char c)
 	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+int http1_is_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
 static int has_token(const char *v, const char *tok)
 {
 	size_t n = strlen(tok);
@@ -119,9 +127,8 @@ static enum http1_rc parse_head(struct http1_parser *p)
 	if (!sp1 || sp1 == h)
 		return HTTP1_BAD;
 	*sp1 = '\0';
-	for (char *c = h; *c; c++)
-		if (!is_tchar((unsigned char)*c))
-			return HTTP1_BAD;
+	if (!http1_is_token(h, (size_t)(sp1 - h)))
+		return HTTP1_BAD;
 	char *target = sp1 + 1;
 	char *sp2 = strchr(target, ' ');
 	if (!sp2 || sp2 == target || (*target != '/' && *target != '*'))
@@ -161,11 +168,8 @@ static enum http1_rc parse_head(struct http1_parser *p)
 		if (++nhdr > HTTP1_MAX_HEADERS)
 			return HTTP1_HEAD_TOO_LARGE;
 		char *colon = memchr(s, ':', (size_t)(le - s));
-		if (!colon || colon == s)
+		if (!colon || !http1_is_token(s, (size_t)(colon - s)))
 			return HTTP1_BAD;
-		for (char *c = s; c < colon; c++)
-			if (!is_tchar((unsigned char)*c))
-				return HTTP1_BAD;
 		char *v = colon + 1;
 		while (v < le && (*v == ' ' || *v == '\t'))
 			v++;

@@ -78,5 +78,8 @@ int http1_in_body(const struct http1_parser *p);
 /* Case-insensitive lookup of a header in the parsed head; NULL if absent.
  * Valid only after the head completed. The value has OWS trimmed. */
 const char *http1_header(const struct http1_parser *p, const char *name);
+/* s[0..n) is a token (RFC 9110: a method or a header name): non-empty,
+ * letters, digits and !#$%&'*+-.^_`|~ only. */
+int http1_is_token(const char *s, size_t n);
 
 #endif
