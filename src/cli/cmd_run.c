@@ -111,7 +111,8 @@ static const struct opt run_table[] = {
 	 "X-Request-Id", "NAME|none",
 	 "send each request's id in this header as ib-<run tag>-<id> (w<id> "
 	 "in warm-up), to match the results with the server's logs (vLLM "
-	 "takes it as its request id); none = do not send",
+	 "takes it as its request id); none = do not send; a --header of "
+	 "that name is sent instead",
 	 NULL, NULL},
 	{"api-key-env", 0, OPT_STR, O(api_key_env), "OPENAI_API_KEY", "VAR",
 	 "environment variable holding a bearer token (never printed)", NULL,
@@ -588,6 +589,18 @@ static char *default_result_path(void)
 
 #define RUN_REQID_NAME_MAX 64 /* --request-id-header, bytes */
 
+/* Does one of the --header lines ("Name: value", "Name:" or curl's
+ * "Name;") name header name (case-insensitive)? */
+static int header_given(const struct opt_list *h, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < h->n; i++)
+		if (!strncasecmp(h->items[i], name, n) &&
+		    (h->items[i][n] == ':' || h->items[i][n] == ';'))
+			return 1;
+	return 0;
+}
+
 /* This run's tag in its request ids: random, so that two clients on one
  * server never send the same id (vLLM refuses a running id). */
 static uint32_t run_tag(void)
@@ -779,7 +792,12 @@ int cmd_run(int argc, char **argv)
 		}
 		hdrs = curl_slist_append(hdrs, o.headers.items[i]);
 	}
-	if (strcmp(o.request_id_header, "none")) {
+	if (strcmp(o.request_id_header, "none") &&
+	    header_given(&o.headers, o.request_id_header)) {
+		/* two of one header would reach the server: the user's wins */
+		notef("run: --header sets %s: per-request ids not sent",
+		      o.request_id_header);
+	} else if (strcmp(o.request_id_header, "none")) {
 		size_t nl = strlen(o.request_id_header);
 		if (nl > RUN_REQID_NAME_MAX ||
 		    !http1_is_token(o.request_id_header, nl)) {

@@ -144,8 +144,15 @@ for hc in native curl; do
 done
 "$INFBENCH" run --url "$URL_s" --request-id-header none -n 2 -c 2 \
 	--input-len 8 --output-len 6 --no-save -q >/dev/null
+# the user's own header of that name wins: one X-Request-Id, theirs
+"$INFBENCH" run --url "$URL_s" -H 'x-request-id: mine' -n 2 -c 1 \
+	--input-len 8 --output-len 6 --result "$TMP/s-mine.json" -q >/dev/null
 kill "$SPID"; wait "$SPID" 2>/dev/null
-check "30 streams logged (2 x (2 + 12) + 2)" [ "$(wc -l <"$TMP/s.sends")" = 30 ]
+check "32 streams logged (2 x (2 + 12) + 2 + 2)" \
+	[ "$(wc -l <"$TMP/s.sends")" = 32 ]
+check "--header X-Request-Id: the user's value, no run.request_id" \
+	[ "$(grep -c '"id":"cmpl-mine"' "$TMP/s.sends")/$(json_get \
+	$TMP/s-mine.json .run.request_id)" = 2/null ]
 for hc in native curl; do
 	R=$TMP/s-$hc.json
 	p=$(json_get $R .run.request_id.prefix)
