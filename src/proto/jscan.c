@@ -735,7 +735,6 @@ JSCAN_HOT int jscan_parse(const char *s, size_t n,
 #define MEMO_SCALARS 64   /* most scalar values in a template */
 #define MEMO_NONE 0xFF    /* memo_field.sidx of containers and absent */
 #define MEMO_NOPLAN 0xFF  /* jscan_memo_tpl.nplan: no plan yet */
-#define MEMO_PEEK 8       /* most planned values a peek replays */
 
 /* A field's value in the template. */
 struct memo_field {
@@ -1225,7 +1224,7 @@ size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail)
 	struct jscan_memo_tpl *T = m->tpl;
 	size_t len;
 	m->peek = NULL;
-	if (m->skip || !T || !m->paths || T->nplan > MEMO_PEEK || T->eol ||
+	if (m->skip || !T || !m->paths || T->nplan == MEMO_NOPLAN || T->eol ||
 	    avail > UINT32_MAX || memo_fast(T, s, avail, 1, &len))
 		return 0;
 	memo_out(T); /* the parse of this document returns it */

@@ -160,8 +160,7 @@ const struct jscan_field *jscan_memo_fields(struct jscan_memo *m,
  * jscan_memo_fields of exactly that document (same s and length) reuses
  * the work: the memo's fields already hold it (the template is left as
  * it was). 0
- * while the memo backs off, has no plan yet or a plan of more than 8
- * values. */
+ * while the memo backs off or has no plan yet. */
 size_t jscan_memo_peek(struct jscan_memo *m, const char *s, size_t avail);
 /* Release m's template; m is empty (reusable) afterwards. */
 void jscan_memo_free(struct jscan_memo *m);
