@@ -62,8 +62,9 @@ void gpu_sampler_stop(struct gpu_sampler *s);
  * and a fake clock. Not while started. */
 void gpu_sampler_tick(struct gpu_sampler *s, int64_t t_ns);
 
-/* Readings at t >= begin (and < end) form the window; earlier ones the
- * idle baseline. Call before or during sampling. */
+/* Readings issued at t >= begin (and < end) form the window; readings
+ * answered before begin the idle baseline (one that straddles begin is
+ * neither). Call before or during sampling. */
 void gpu_sampler_window_begin(struct gpu_sampler *s, int64_t t_ns);
 void gpu_sampler_window_end(struct gpu_sampler *s, int64_t t_ns);
 

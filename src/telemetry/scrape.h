@@ -43,7 +43,8 @@ struct scrape_stats {
 };
 
 /* Per-series summary of the measurement window. Gauges: mean/peak over the
- * window's scrapes. Counters: delta = last in window - last before it (or
+ * window's scrapes. Counters: delta = last in window - last answered before
+ * it (or
  * first in it); NaN when absent or when the counter went backwards. */
 struct scrape_summary {
 	uint64_t n;  /* successful scrapes in the window */
@@ -71,8 +72,9 @@ void scrape_stop(struct scrape *s);
  * 0, or an HTTPGET_E* code (counted as with the thread). */
 int scrape_once(struct scrape *s);
 
-/* Samples before t_ns are baseline, from t_ns on they are in the window
- * (until scrape_window_end). Call before or while sampling. */
+/* Scrapes answered before t_ns are baseline (a counter's base), those
+ * issued from t_ns on are in the window (until scrape_window_end); one
+ * that straddles t_ns is neither. Call before or while sampling. */
 void scrape_window_begin(struct scrape *s, int64_t t_ns);
 void scrape_window_end(struct scrape *s, int64_t t_ns);
 
