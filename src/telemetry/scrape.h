@@ -43,9 +43,9 @@ struct scrape_stats {
 };
 
 /* Per-series summary of the measurement window. Gauges: mean/peak over the
- * window's scrapes. Counters: delta = last in window - last answered before
- * it (or
- * first in it); NaN when absent or when the counter went backwards. */
+ * window's scrapes. Counters: delta = last in window - last answered
+ * before it (or first in it); NaN when absent or when the counter went
+ * backwards. */
 struct scrape_summary {
 	uint64_t n;  /* successful scrapes in the window */
 	double running_mean, running_peak;
