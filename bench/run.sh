@@ -43,9 +43,11 @@ run() { # run PORT OUTFILE ARGS...
 }
 j() { jq -r "$2" "$1"; }
 # p99 of |x - ref| over a jq stream of seconds, in microseconds
+# jq: p99 of an array of seconds, in microseconds (null when empty)
+P99_US='def p99_us: sort | if length > 0
+	then .[((length - 1) * 0.99 | floor)] * 1e6 else null end;'
 p99_abs_us() { # FILE JQ-STREAM REF_S
-	jq -r "[ $2 | (. - $3) | if . < 0 then -. else . end ] | sort |
-		.[((length - 1) * 0.99 | floor)] * 1e6" "$1"
+	jq -r "$P99_US [ $2 | (. - $3) | if . < 0 then -. else . end ] | p99_us" "$1"
 }
 
 streams=64; bulk_tok=50000
@@ -166,7 +168,7 @@ stop_servers # the send log is complete once the server has exited
 # matched FILE: "p99_us n_itls n_requests_unmatched" of |client ITL - gap
 # between the server's two writes|, measured requests of one run
 matched() {
-	jq -rn --slurpfile r "$1" --slurpfile s "$T/timing.sends" '
+	jq -rn --slurpfile r "$1" --slurpfile s "$T/timing.sends" "$P99_US"'
 	($s | map({key: .id, value: .sent_ns}) | from_entries) as $srv |
 	$r[0].run.request_id.prefix as $p |
 	[$r[0].requests[] | select(.outcome == "ok" and (.warmup | not)) |
@@ -174,9 +176,8 @@ matched() {
 	[$q[] | select(.t != null and (.t | length) == (.c | length))] as $m |
 	[$m[] | .c as $c | .t as $t | range(1; $c | length) |
 	 ($c[.] - $c[. - 1]) - ($t[.] - $t[. - 1]) / 1e9 |
-	 if . < 0 then -. else . end] | sort |
-	"\(if length > 0 then .[((length - 1) * 0.99 | floor)] * 1e6
-	    else "null" end) \(length) \(($q | length) - ($m | length))"'
+	 if . < 0 then -. else . end] |
+	"\(p99_us) \(length) \(($q | length) - ($m | length))"'
 }
 itlm_all=""; itlm_n=0; itlm_unmatched=0
 k=0
